@@ -1,0 +1,164 @@
+"""Every change to users, roles and tokens. Each action is atomic and writes its audit row."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.accounts import audit
+from gridgov.accounts.models import ApiToken, Department, RoleAssignment, User
+from gridgov.accounts.scope import forget_assignments, require_within_scope
+
+TOKEN_PREFIX = "ggv_"
+
+
+class LoginRefused(Exception):
+    """Sign-in refused; `message` is safe to show (it never says whether the user exists)."""
+
+    def __init__(self, message: str, *, locked: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.locked = locked
+
+
+def _lockout_message() -> str:
+    return _("登录失败次数过多，账号已临时锁定，请 %(minutes)d 分钟后再试。") % {
+        "minutes": settings.LOGIN_LOCKOUT_MINUTES
+    }
+
+
+def authenticate_user(request, *, username: str, password: str) -> User:
+    """Check a username and password, with lockout after repeated failures.
+
+    After LOGIN_FAILURE_LIMIT wrong passwords in a row the account is locked for
+    LOGIN_LOCKOUT_MINUTES; while locked even the right password is refused.
+    """
+    now = timezone.now()
+    known = User.objects.filter(username=username).first()
+    if known is not None and known.is_locked(now):
+        raise LoginRefused(_lockout_message(), locked=True)
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        if known is not None and known.is_active:
+            _count_failure(known, now)
+            known.refresh_from_db(fields=["locked_until"])
+            if known.is_locked(now):
+                raise LoginRefused(_lockout_message(), locked=True)
+        raise LoginRefused(_("用户名或密码不正确。"))
+    if user.failed_login_count or user.locked_until:
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+    return user
+
+
+@transaction.atomic
+def _count_failure(user: User, now) -> None:
+    # A conditional update counts concurrent failures correctly without a read-modify-write.
+    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+    user.refresh_from_db(fields=["failed_login_count"])
+    if user.failed_login_count >= settings.LOGIN_FAILURE_LIMIT:
+        locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=locked_until)
+        audit.record(
+            actor=None,
+            action="accounts.lock_user",
+            instance=user,
+            after={"locked_until": locked_until.isoformat()},
+        )
+
+
+@transaction.atomic
+def issue_token(*, actor: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Issue an API token for the actor; the raw token is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor,
+        name=name,
+        prefix=raw[:10],
+        digest=ApiToken.digest_of(raw),
+        expires_at=timezone.now() + timedelta(days=days or settings.API_TOKEN_DAYS),
+    )
+    audit.record(actor=actor, action="accounts.issue_token", instance=token)
+    return token, raw
+
+
+@transaction.atomic
+def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action="accounts.revoke_token", instance=token)
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user a raw bearer token belongs to, or None."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(raw)).first()
+    now = timezone.now()
+    if token is None or not token.is_usable(now):
+        return None
+    # Touch last_used_at at most once a minute: a busy client should not write on every call.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def create_user(*, actor: User | None, username: str, password: str, full_name: str = "") -> User:
+    user = User(username=username, full_name=full_name)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit.record(
+        actor=actor, action="accounts.create_user", instance=user, after={"username": username}
+    )
+    return user
+
+
+@transaction.atomic
+def assign_role(
+    *, actor: User | None, user: User, role: str, region, department: Department | None = None
+) -> RoleAssignment:
+    """Give `user` a role over `region`. An actor may only hand out roles within their own
+    user-management scope (checked after the write, inside the transaction)."""
+    assignment = RoleAssignment(user=user, role=role, region=region, department=department)
+    assignment.full_clean()
+    assignment.save()
+    if actor is not None:
+        require_within_scope(actor, "accounts.manage_users", [assignment.region_code])
+    audit.record(
+        actor=actor,
+        action="accounts.assign_role",
+        instance=assignment,
+        region_code=assignment.region_code,
+        after=audit.snapshot(assignment, ["role", "region_code", "department"]),
+    )
+    forget_assignments(user)
+    return assignment
+
+
+@transaction.atomic
+def deactivate_user(*, actor: User, user: User) -> User:
+    """Disable a user: their sessions stop working at the next request (the auth backend
+    refuses inactive users) and every API token is revoked."""
+    regions = list(user.role_assignments.current().values_list("region_code", flat=True))
+    require_within_scope(actor, "accounts.manage_users", regions or [""])
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    now = timezone.now()
+    user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
+    audit.record(
+        actor=actor,
+        action="accounts.deactivate_user",
+        instance=user,
+        region_code=regions[0] if len(regions) == 1 else "",
+        before={"is_active": True},
+        after={"is_active": False},
+    )
+    return user

@@ -1,0 +1,60 @@
+"""Masking of sensitive personal data (design decision 3).
+
+Values are masked by default on every surface: web, API, exports, logs and the audit log.
+The registry adds its own fields to `SENSITIVE_FIELDS`; this module only knows the shapes.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+MASK = "****"
+
+
+def mask_id_number(value: str | None) -> str:
+    """433101199001011234 → 433101********1234: region kept, birth date and serial hidden."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return MASK
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    """13812341234 → 138****1234."""
+    if not value:
+        return ""
+    digits = value.strip()
+    if len(digits) < 7:
+        return MASK
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_text(value: Any) -> str:
+    return MASK if value not in (None, "") else ""
+
+
+# Field name → masking function. Any mapping written to the audit log passes through here.
+SENSITIVE_FIELDS: dict[str, Any] = {
+    "national_id": mask_id_number,
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "mobile": mask_phone,
+    "password": mask_text,
+    "token": mask_text,
+    "digest": mask_text,
+}
+
+
+def mask_mapping(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A copy of `data` with every sensitive field masked (nested mappings included)."""
+    if data is None:
+        return None
+    masked: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in SENSITIVE_FIELDS and value not in (None, ""):
+            masked[key] = SENSITIVE_FIELDS[key](value)
+        elif isinstance(value, Mapping):
+            masked[key] = mask_mapping(value)
+        else:
+            masked[key] = value
+    return masked

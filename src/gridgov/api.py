@@ -1,0 +1,59 @@
+"""The one NinjaAPI: every app's router is mounted here; OpenAPI at /api/openapi.json and
+interactive docs at /api/docs, served from the installed package (no CDN)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from gridgov import __version__, errors
+from gridgov.accounts.api import (
+    audit_router,
+    auth_router,
+    departments_router,
+    me_router,
+    users_router,
+)
+from gridgov.accounts.auth import API_AUTH
+from gridgov.regions.api import router as regions_router
+
+api = NinjaAPI(
+    title="gridgov API",
+    version=__version__,
+    description="网格化社会服务管理 Grid-based social service administration",
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+
+api.add_router("/auth", auth_router)
+api.add_router("/me", me_router)
+api.add_router("/regions", regions_router)
+api.add_router("/departments", departments_router)
+api.add_router("/users", users_router)
+api.add_router("/audit", audit_router)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_request_invalid(request, exc):
+    return api.create_response(request, {"errors": errors.from_pydantic(exc.errors)}, status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_model_invalid(request, exc):
+    return api.create_response(request, {"errors": errors.from_django(exc)}, status=422)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": "未找到 Not found."}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return api.create_response(request, {"detail": "请先登录 Authentication required."}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

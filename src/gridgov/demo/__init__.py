@@ -1,0 +1,1 @@
+"""The Xiangxi demonstration: grids, synthetic boundaries and one login per role."""

@@ -1,0 +1,1 @@
+"""Pages for people: the base layout, sign-in, the home page per role, the region browser."""
