@@ -7,9 +7,10 @@ GRIDGOV := $(BIN)/gridgov
 HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/gridgov
+REDIS_URL ?= redis://127.0.0.1:6379/15
 DEMO_SCALE ?= 0.02
 
-.PHONY: install demo demo-data serve test test-postgres test-e2e lint format bench messages browser postgres clean
+.PHONY: install demo demo-data serve test test-postgres test-e2e lint format bench messages browser postgres redis clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +36,11 @@ serve:
 test: install
 	GRIDGOV_ENV=test $(BIN)/pytest -m "not e2e"
 
-# The same suite against the local PostgreSQL server (started if it is not running).
-test-postgres: install postgres
-	GRIDGOV_ENV=test GRIDGOV_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e"
+# The same suite on the production stack: the local PostgreSQL server for data and Redis
+# for cache and jobs (each started if it is not running).
+test-postgres: install postgres redis
+	GRIDGOV_ENV=test GRIDGOV_DATABASE_URL=$(POSTGRES_URL) GRIDGOV_REDIS_URL=$(REDIS_URL) \
+	  $(BIN)/pytest -m "not e2e"
 
 # Browser journeys: Playwright driving Debian's chromium (installed here, no browser download).
 test-e2e: install browser
@@ -55,10 +58,14 @@ format: install
 bench: install postgres
 	GRIDGOV_ENV=test $(BIN)/python -m bench
 
-# Recompile translations after editing src/gridgov/locale/*/LC_MESSAGES/django.po.
+# Update the catalogue from the source strings, then compile it (both files are committed).
+# Source strings are Chinese, so only English needs a catalogue. Settings need an
+# environment: the test one, with its generated key kept in ./var, not in src/.
+MESSAGES_ENV := GRIDGOV_ENV=test GRIDGOV_VAR_DIR=$(CURDIR)/var
 messages: install
 	command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
-	cd src/gridgov && ../../$(GRIDGOV) makemessages --locale zh_Hans --locale en --ignore 'testing/*' && ../../$(GRIDGOV) compilemessages
+	cd src/gridgov && $(MESSAGES_ENV) $(CURDIR)/$(GRIDGOV) makemessages --locale en --no-obsolete --ignore 'testing/*'
+	cd src/gridgov && $(MESSAGES_ENV) $(CURDIR)/$(GRIDGOV) compilemessages --locale en
 
 browser:
 	@command -v chromium >/dev/null && fc-list | grep -qi "noto.*cjk" || \
@@ -68,6 +75,12 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || \
 	  (pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start && sleep 2)
 	@pg_isready -h 127.0.0.1 -p 5432
+
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@for i in 1 2 3 4 5; do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+	@redis-cli -h 127.0.0.1 -p 6379 ping
 
 clean:
 	rm -rf var .venv

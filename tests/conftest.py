@@ -3,14 +3,18 @@
 import pytest
 from django.test import Client
 
+from gridgov.demo import generate as demo
 from gridgov.testing import personas
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the real division tree and the personas once per test session."""
+    """Load the real division tree and the personas once per test session, then the demo's
+    grids and synthetic boundaries for the whole prefecture (about 9,400 grids more; the
+    personas' grids are kept as they are and get a boundary too)."""
     with django_db_blocker.unblock():
         personas.load_world()
+        demo.add_grids_and_boundaries(seed=demo.DEFAULT_SEED)
 
 
 @pytest.fixture

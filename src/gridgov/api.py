@@ -56,4 +56,8 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # ninja's own message is English only; say it the way every other field error is said.
+        body_error = errors.from_pydantic([{"loc": ("body",), "type": "json_invalid"}])
+        return api.create_response(request, {"errors": body_error}, status=400)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

@@ -30,6 +30,18 @@ _PYDANTIC_MESSAGES: dict[str, tuple[str, str]] = {
     "enum": ("必须是以下之一：{expected}", "Must be one of: {expected}."),
     "literal_error": ("必须是以下之一：{expected}", "Must be one of: {expected}."),
     "json_invalid": ("请求体不是有效的 JSON", "The request body is not valid JSON."),
+    "string_type": ("必须是文本", "Must be text."),
+    "int_type": ("必须是整数", "Must be a whole number."),
+    "int_from_float": ("必须是整数", "Must be a whole number."),
+    "float_type": ("必须是数字", "Must be a number."),
+    "bool_type": ("必须是 true 或 false", "Must be true or false."),
+    "dict_type": ("必须是对象", "Must be an object."),
+    "model_type": ("必须是对象", "Must be an object."),
+    "model_attributes_type": ("必须是对象", "Must be an object."),
+    "list_type": ("必须是列表", "Must be a list."),
+    "too_short": ("太少，至少 {min_length} 项", "Too few: at least {min_length} items."),
+    "too_long": ("太多，最多 {max_length} 项", "Too many: at most {max_length} items."),
+    "extra_forbidden": ("不允许这个字段", "This field is not allowed."),
 }
 
 
@@ -55,7 +67,8 @@ def from_pydantic(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
             except (KeyError, IndexError):
                 message = f"{template[0]} {template[1]}"
         else:
-            message = str(error.get("msg", "无效 Invalid."))
+            # An error type without a template still tells a Chinese reader what happened.
+            message = f"无效 Invalid: {error.get('msg', '')}".strip()
         result.append(field_error(field, message, kind))
     return result
 

@@ -23,7 +23,10 @@ def env_text(name: str, default: str = "") -> str:
     """A string setting; `NAME_FILE` (a path) takes precedence, for container secrets."""
     file_name = os.environ.get(f"{name}_FILE")
     if file_name:
-        return Path(file_name).read_text(encoding="utf-8").strip()
+        try:
+            return Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"{name}_FILE cannot be read: {error}") from error
     return os.environ.get(name, default)
 
 
@@ -189,6 +192,8 @@ if REDIS_URL:
         "immediate": TESTING,
     }
 else:
+    # The queue's file lives in ./var even when the database is PostgreSQL.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
@@ -213,6 +218,10 @@ LOGIN_FAILURE_LIMIT = env_int("GRIDGOV_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("GRIDGOV_LOGIN_LOCKOUT_MINUTES", 15)
 API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 90)
 
+# --- API: one page of a list holds at most this many rows, so no client can pull a whole
+# table (the audit log grows by millions of rows) in one request.
+NINJA_PAGINATION_MAX_LIMIT = 1000
+
 # --- Language and time: Chinese first, stored in UTC, shown in Asia/Shanghai. ---
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -224,6 +233,9 @@ USE_TZ = True
 # --- Static assets: ours, plus Leaflet from its installed package; nothing from a CDN. ---
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("GRIDGOV_STATIC_ROOT", VAR_DIR / "static"))
+if TESTING:
+    # Tests serve assets from the finders; an empty root keeps WhiteNoise from warning.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 
 def _leaflet_static_dir() -> tuple[str, str]:

@@ -26,10 +26,33 @@ class LoginRefused(Exception):
         self.locked = locked
 
 
+# Region codes have one length per level; a common region is cut back to one of them.
+_CODE_LENGTHS = (15, 12, 9, 6, 4, 2)
+
+
 def _lockout_message() -> str:
-    return _("登录失败次数过多，账号已临时锁定，请 %(minutes)d 分钟后再试。") % {
-        "minutes": settings.LOGIN_LOCKOUT_MINUTES
-    }
+    return _(
+        "登录失败次数过多，账号已临时锁定，请 %(minutes)d 分钟后再试。"
+        "Too many failed sign-ins: the account is locked, try again in %(minutes)d minutes."
+    ) % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
+
+
+def _wrong_credentials_message() -> str:
+    return _("用户名或密码不正确。The username or password is not correct.")
+
+
+def home_region(user: User) -> str:
+    """The deepest region containing every current role of `user` ("" without a role).
+
+    Audit entries about a person (locked, tokens, disabled) carry it, so the people who
+    manage that person can read them: an entry without a region is visible to nobody.
+    """
+    codes = list(user.role_assignments.current().values_list("region_code", flat=True))
+    for length in _CODE_LENGTHS:
+        candidate = codes[0][:length] if codes else ""
+        if len(candidate) == length and all(code.startswith(candidate) for code in codes):
+            return candidate
+    return ""
 
 
 def authenticate_user(request, *, username: str, password: str) -> User:
@@ -49,7 +72,7 @@ def authenticate_user(request, *, username: str, password: str) -> User:
             known.refresh_from_db(fields=["locked_until"])
             if known.is_locked(now):
                 raise LoginRefused(_lockout_message(), locked=True)
-        raise LoginRefused(_("用户名或密码不正确。"))
+        raise LoginRefused(_wrong_credentials_message())
     if user.failed_login_count or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
     return user
@@ -67,6 +90,7 @@ def _count_failure(user: User, now) -> None:
             actor=None,
             action="accounts.lock_user",
             instance=user,
+            region_code=home_region(user),
             after={"locked_until": locked_until.isoformat()},
         )
 
@@ -82,7 +106,13 @@ def issue_token(*, actor: User, name: str, days: int | None = None) -> tuple[Api
         digest=ApiToken.digest_of(raw),
         expires_at=timezone.now() + timedelta(days=days or settings.API_TOKEN_DAYS),
     )
-    audit.record(actor=actor, action="accounts.issue_token", instance=token)
+    audit.record(
+        actor=actor,
+        action="accounts.issue_token",
+        instance=token,
+        region_code=home_region(actor),
+        after={"name": name, "expires_at": token.expires_at.isoformat()},
+    )
     return token, raw
 
 
@@ -91,7 +121,12 @@ def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action="accounts.revoke_token", instance=token)
+        audit.record(
+            actor=actor,
+            action="accounts.revoke_token",
+            instance=token,
+            region_code=home_region(token.user),
+        )
     return token
 
 
@@ -146,9 +181,13 @@ def assign_role(
 @transaction.atomic
 def deactivate_user(*, actor: User, user: User) -> User:
     """Disable a user: their sessions stop working at the next request (the auth backend
-    refuses inactive users) and every API token is revoked."""
+    refuses inactive users) and every API token is revoked. Disabling a disabled user
+    changes nothing and writes nothing."""
     regions = list(user.role_assignments.current().values_list("region_code", flat=True))
     require_within_scope(actor, "accounts.manage_users", regions or [""])
+    if not User.objects.filter(pk=user.pk, is_active=True).exists():
+        user.is_active = False
+        return user
     user.is_active = False
     user.save(update_fields=["is_active"])
     now = timezone.now()
@@ -157,7 +196,7 @@ def deactivate_user(*, actor: User, user: User) -> User:
         actor=actor,
         action="accounts.deactivate_user",
         instance=user,
-        region_code=regions[0] if len(regions) == 1 else "",
+        region_code=home_region(user),
         before={"is_active": True},
         after={"is_active": False},
     )

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.db.models import Prefetch
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -103,7 +103,7 @@ def issue_token(request, payload: TokenRequest):
         raise HttpError(429 if refused.locked else 401, refused.message) from refused
     token, raw = actions.issue_token(actor=user, name=payload.name)
     token.token = raw
-    return 201, token
+    return Status(201, token)
 
 
 @auth_router.get("/tokens", response=list[TokenOut], summary="My API tokens")

@@ -14,6 +14,7 @@ def mask_id_number(value: str | None) -> str:
     """433101199001011234 → 433101********1234: region kept, birth date and serial hidden."""
     if not value:
         return ""
+    value = str(value)
     if len(value) <= 10:
         return MASK
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
@@ -23,7 +24,7 @@ def mask_phone(value: str | None) -> str:
     """13812341234 → 138****1234."""
     if not value:
         return ""
-    digits = value.strip()
+    digits = str(value).strip()
     if len(digits) < 7:
         return MASK
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
@@ -45,16 +46,26 @@ SENSITIVE_FIELDS: dict[str, Any] = {
 }
 
 
+def _mask_nested(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return mask_mapping(value)
+    if isinstance(value, list | tuple):
+        # A household's members, a list of contacts: each item is masked the same way.
+        return [_mask_nested(item) for item in value]
+    return value
+
+
 def mask_mapping(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A copy of `data` with every sensitive field masked (nested mappings included)."""
+    """A copy of `data` with every sensitive field masked (nested mappings and lists of
+    mappings included)."""
     if data is None:
         return None
     masked: dict[str, Any] = {}
     for key, value in data.items():
-        if key in SENSITIVE_FIELDS and value not in (None, ""):
+        if key in SENSITIVE_FIELDS and isinstance(value, list | tuple):
+            masked[key] = [SENSITIVE_FIELDS[key](item) for item in value]
+        elif key in SENSITIVE_FIELDS and value not in (None, ""):
             masked[key] = SENSITIVE_FIELDS[key](value)
-        elif isinstance(value, Mapping):
-            masked[key] = mask_mapping(value)
         else:
-            masked[key] = value
+            masked[key] = _mask_nested(value)
     return masked

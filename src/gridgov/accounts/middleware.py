@@ -1,6 +1,7 @@
 """Request ids: every request gets one (or keeps a sane one from the proxy), it goes back in
 the `X-Request-ID` header, into every log line and into every audit entry."""
 
+import ipaddress
 import logging
 import re
 import uuid
@@ -14,12 +15,25 @@ client_ip_var: ContextVar[str | None] = ContextVar("client_ip", default=None)
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _ip_or_none(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def _client_ip(request) -> str | None:
+    """The address of the client, as the audit log records it.
+
+    Behind our reverse proxy (GRIDGOV_BEHIND_PROXY) that is the last X-Forwarded-For entry:
+    the one the proxy itself appended. Entries before it were sent by the client and can be
+    anything. A value that is not an IP address is dropped rather than stored.
+    """
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+            return _ip_or_none(forwarded.split(",")[-1])
+    return _ip_or_none(request.META.get("REMOTE_ADDR") or "")
 
 
 class RequestIdMiddleware:

@@ -1,7 +1,6 @@
 """The division tree over HTTP: browse, search, map, locate, and grid maintenance."""
 
-from django.db.models import Count
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -63,8 +62,7 @@ def _visible(request):
 
 def _detail(request, region: Region) -> dict:
     visible = _visible(request)
-    path = list(visible.filter(code__in=region.ancestor_codes).order_by("code"))
-    region.path = path
+    region.path = queries.path_to(region, visible)
     region.child_count = visible.filter(parent=region).count()
     return region
 
@@ -105,13 +103,13 @@ def get_region(request, code: str):
 @router.get("/{code}/children", response=list[RegionChildOut], summary="A region's children")
 def list_children(request, code: str):
     region = access(Region.objects, request.user, code=code)
-    return list(queries.children_of(region, _visible(request)))
+    return list(queries.children_of(region, request.user))
 
 
 @router.get("/{code}/map", summary="GeoJSON of a region's children (or of a grid itself)")
 def region_map(request, code: str):
     region = access(Region.objects, request.user, code=code)
-    children = list(_visible(request).filter(parent=region).annotate(n=Count("children")))
+    children = list(_visible(request).filter(parent=region))
     collection = queries.map_features(children or [region])
     collection["region"] = {"code": region.code, "name": region.name, "geometry": region.geometry}
     return collection
@@ -130,7 +128,7 @@ def save_grid(request, code: str, payload: GridIn):
         code=payload.code,
         geojson=payload.geometry,
     )
-    return (201 if created else 200), grid
+    return Status(201 if created else 200, grid)
 
 
 @router.put("/{code}/geometry", response=RegionOut, summary="Replace a region's boundary")

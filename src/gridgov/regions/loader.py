@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 
 from gridgov.accounts import audit
 from gridgov.regions.choices import Kind, Level
-from gridgov.regions.codes import NBS_LEVEL_LENGTHS, significant_code
+from gridgov.regions.codes import NBS_LEVEL_LENGTHS, ancestor_codes, significant_code, within_q
 from gridgov.regions.models import Region
 from gridgov.regions.pinyin import pinyin_keys
 
@@ -54,7 +55,8 @@ def _level_for(nbs_level: int, kind: str) -> str:
 
 def read_division_rows(path: Path, within: str) -> tuple[list[dict], list[str]]:
     """Parse and check the file; returns (rows to load, statistics-only names skipped)."""
-    rows, skipped = [], []
+    rows = []
+    statistical: dict[str, str] = {}  # code → name of the statistics-only units
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = {"code", "name", "level", "kind", "parent_code"} - set(reader.fieldnames or [])
@@ -72,13 +74,25 @@ def read_division_rows(path: Path, within: str) -> tuple[list[dict], list[str]]:
             if kind not in _KNOWN_KINDS:
                 raise DivisionFileError(f"line {line_number}: unknown kind {kind!r}")
             if kind == Kind.OTHER:
-                skipped.append(f"{row['name'].strip()} ({code})")
+                statistical[code] = row["name"].strip()
                 continue
             if len(code) < len(within):
                 continue  # an ancestor of the requested area: not loaded
             rows.append(
                 {"code": code, "name": row["name"].strip(), "nbs_level": nbs_level, "kind": kind}
             )
+    skipped = [f"{name} ({code})" for code, name in statistical.items()]
+    # What lies under a statistics-only unit (the communities of a development zone, say)
+    # has no township to hang from: it is left out with it, and listed.
+    if statistical:
+        kept = []
+        for row in rows:
+            above = statistical.keys() & set(ancestor_codes(row["code"]))
+            if above:
+                skipped.append(f"{row['name']} ({row['code']}, under {min(above)})")
+            else:
+                kept.append(row)
+        rows = kept
     if not rows:
         raise DivisionFileError(f"no divisions within {within!r} in {path}")
     return rows, skipped
@@ -91,7 +105,14 @@ def load_divisions(path: Path, *, within: str, actor=None) -> LoadSummary:
         raise DivisionFileError(f"--within must be a region code such as 4331, not {within!r}")
     rows, skipped = read_division_rows(path, within)
     summary = LoadSummary(skipped_statistical=skipped)
-    existing = {region.code: region for region in Region.objects.within(within)}
+    # The regions above the area too: the area's own row keeps its parent (loading one
+    # county must not detach it from its prefecture).
+    existing = {
+        region.code: region
+        for region in Region.objects.filter(
+            within_q(within, "code") | Q(code__in=ancestor_codes(within))
+        )
+    }
     rows.sort(key=lambda row: (len(row["code"]), row["code"]))
     for row in rows:
         code = row["code"]

@@ -24,9 +24,19 @@ def search(regions: QuerySet, text: str) -> QuerySet:
     return regions.filter(condition)
 
 
-def children_of(region: Region, visible: QuerySet) -> QuerySet:
-    """The visible children of a region, each with how many children it has in turn."""
-    return visible.filter(parent=region).annotate(child_count=Count("children")).order_by("code")
+def children_of(region: Region, user) -> QuerySet:
+    """The children of a region that `user` may see, each with how many of its own
+    children the user may see (a worker sees one township of their county, not fifteen)."""
+    from gridgov.accounts.scope import scope_q
+
+    visible_children = scope_q(user, "regions.view", field="children__code", with_ancestors=True)
+    return (
+        Region.objects.visible_to(user)
+        .select_related("parent")
+        .filter(parent=region)
+        .annotate(child_count=Count("children", filter=visible_children))
+        .order_by("code")
+    )
 
 
 def map_features(regions) -> dict:
@@ -46,3 +56,8 @@ def map_features(regions) -> dict:
         if region.geometry
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def path_to(region: Region, visible: QuerySet) -> list[Region]:
+    """The visible regions above `region`, top first: the breadcrumb from the prefecture down."""
+    return list(visible.filter(code__in=region.ancestor_codes).order_by("code"))

@@ -1,10 +1,22 @@
 """Template context shared by every page."""
 
+from functools import partial
+
 from django.conf import settings
+
+from gridgov.accounts.queries import role_labels
 
 
 def site(request) -> dict:
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
     return {
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        # The sign-in rules, so the pages that explain them always state the configured values.
+        "login_failure_limit": settings.LOGIN_FAILURE_LIMIT,
+        "login_lockout_minutes": settings.LOGIN_LOCKOUT_MINUTES,
+        "session_idle_minutes": settings.SESSION_COOKIE_AGE // 60,
+        # A callable, so the query runs only on pages that show the roles (templates call it).
+        "user_roles": partial(role_labels, user) if signed_in else list,
     }

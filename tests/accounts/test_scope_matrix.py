@@ -1,0 +1,613 @@
+"""THE shared scope test: every route of the API, every persona, in and out of scope.
+
+Every (method, path) of `gridgov.api.api` must have a row in ROUTES, or
+`test_every_api_route_has_a_row` fails: a route added tomorrow is covered the day it is added.
+A row maps target objects to the status each persona gets, in PERSONA_ORDER:
+
+- 200/201: the object is in the persona's scope and the action is theirs to do;
+- 404: out of scope, with exactly the body of an object that does not exist ("missing");
+- 403: the persona can see the object but may not do this to it (a leader is read-only);
+- anonymous callers get 401 everywhere except at the public sign-in route.
+
+The lists are then checked row by row against what the persona table says each person may
+see, computed here without the scope code; and every way of holding no valid role
+(none, an unknown role, an ended one, a disabled account) must see nothing at all.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from gridgov.accounts import actions, audit
+from gridgov.accounts.models import ApiToken, AuditEntry, Department, RoleAssignment, User
+from gridgov.api import api
+from gridgov.regions import actions as region_actions
+from gridgov.regions import geometry
+from gridgov.regions.models import Region
+from gridgov.testing.personas import (
+    COUNTY,
+    GRID_1,
+    GRID_2,
+    OTHER_COUNTY,
+    OTHER_GRID,
+    PASSWORD,
+    PERSONAS,
+    TOWNSHIP,
+    VILLAGE,
+    persona,
+)
+
+PERSONA_ORDER = (
+    "worker_a",
+    "worker_b",
+    "cadre",
+    "township",
+    "handler",
+    "leader",
+    "outsider",
+    "admin",
+)
+NOT_FOUND = {"detail": "未找到 Not found."}
+SIGN_IN_REQUIRED = {"detail": "请先登录 Authentication required."}
+
+OTHER_VILLAGE = OTHER_GRID[:12]  # 矮寨社区, 吉首市
+OTHER_TOWNSHIP = "433124109"  # 花垣镇: in 花垣县 but not in 双龙镇
+MISSING_CODE = VILLAGE + "999"  # a well-formed grid code that does not exist
+MISSING_ID = 987654321
+
+# Who may read people and the audit log, from the design's table of users (not from roles.py:
+# if the permission matrix changes, this test must be changed with it, on purpose).
+READS_USERS = {"township", "leader", "outsider", "admin"}
+READS_AUDIT = {"outsider", "admin"}
+
+
+def ALL(status: int) -> tuple[int, ...]:
+    """The same status for every persona."""
+    return (status,) * len(PERSONA_ORDER)
+
+
+OK = ALL(200)
+NOT_FOUND_FOR_ALL = ALL(404)
+
+# fmt: off
+ROUTES: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
+    # Statuses in PERSONA_ORDER:      (w_a, w_b, cadre, township, handler, leader, outsider, admin)
+    ("POST", "/api/auth/token"): {
+        "own_credentials":              ALL(201),
+    },
+    ("GET", "/api/auth/tokens"): {
+        "nothing":                      OK,
+    },
+    ("DELETE", "/api/auth/tokens/{token_id}"): {
+        "own_token":                    OK,
+        "stranger_token":               NOT_FOUND_FOR_ALL,
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/me"): {
+        "nothing":                      OK,
+    },
+    ("GET", "/api/regions/"): {
+        "nothing":                      OK,
+    },
+    ("GET", "/api/regions/locate"): {
+        "point_in_grid_1":              OK,
+        "point_in_other_grid":          OK,
+    },
+    ("GET", "/api/regions/{code}"): {
+        "grid_1":                       (200, 404, 200, 200, 200, 200, 404, 200),
+        "grid_2":                       (404, 200, 200, 200, 200, 200, 404, 200),
+        "county":                       (200, 200, 200, 200, 200, 200, 404, 200),
+        "other_grid":                   (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/regions/{code}/children"): {
+        "village":                      (200, 200, 200, 200, 200, 200, 404, 200),
+        "other_village":                (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/regions/{code}/map"): {
+        "grid_1":                       (200, 404, 200, 200, 200, 200, 404, 200),
+        "other_grid":                   (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/regions/{code}/grids"): {
+        "village":                      (403, 403, 403, 403, 403, 403, 404, 201),
+        "other_village":                (404, 404, 404, 404, 404, 403, 201, 201),
+        "missing_village":              NOT_FOUND_FOR_ALL,
+    },
+    ("PUT", "/api/regions/{code}/geometry"): {
+        "grid_1":                       (403, 404, 403, 403, 403, 403, 404, 200),
+        "other_grid":                   (404, 404, 404, 404, 404, 403, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/departments/"): {
+        "nothing":                      OK,
+    },
+    ("GET", "/api/departments/{department_id}"): {
+        "county_police":                (200, 200, 200, 200, 200, 200, 404, 200),
+        "township_office":              (200, 200, 200, 200, 200, 200, 404, 200),
+        "other_township_office":        (404, 404, 404, 404, 200, 200, 404, 200),
+        "other_county_police":          (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/users/"): {
+        "nothing":                      OK,
+    },
+    ("GET", "/api/users/{user_id}"): {
+        "worker_a":                     (404, 404, 404, 200, 404, 200, 404, 200),
+        "handler":                      (404, 404, 404, 404, 404, 200, 404, 200),
+        "outsider":                     (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/users/{user_id}/deactivate"): {
+        "worker_in_grid_1":             (404, 404, 404, 403, 404, 403, 404, 200),
+        "worker_in_other_county":       (404, 404, 404, 404, 404, 403, 403, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/audit/"): {
+        "nothing":                      OK,
+    },
+}
+# fmt: on
+
+# Routes anyone may call without signing in.
+PUBLIC_ROUTES = {("POST", "/api/auth/token")}
+
+
+def _square(lon: float, lat: float, size: float = 0.01) -> dict:
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+# Far from Xiangxi, so that no boundary of the test world's other grids overlaps them.
+GRID_1_SQUARE = _square(80.00, 40.00)
+OTHER_GRID_SQUARE = _square(80.10, 40.10)
+POINT_IN_GRID_1 = {"lat": 40.005, "lon": 80.005}
+POINT_IN_OTHER_GRID = {"lat": 40.105, "lon": 80.105}
+
+# Request bodies of the routes that take one; `username` is the persona calling.
+BODIES = {
+    ("POST", "/api/auth/token"): lambda username: {"username": username, "password": PASSWORD},
+    ("POST", "/api/regions/{code}/grids"): lambda username: {"name": "新网格"},
+    ("PUT", "/api/regions/{code}/geometry"): lambda username: {"geometry": _square(110.0, 29.0)},
+}
+
+
+@dataclass
+class World:
+    """The personas' world plus the objects the rows point at."""
+
+    county_police: Department
+    township_office: Department
+    other_township_office: Department
+    other_county_police: Department
+    worker_in_grid_1: User
+    worker_in_other_county: User
+    stranger_token: ApiToken
+
+
+def _own_token(world: World, username: str) -> dict:
+    token, _raw = actions.issue_token(actor=persona(username), name="scope matrix")
+    return {"token_id": token.pk}
+
+
+# Target name → the path and query parameters for `username` calling.
+TARGETS = {
+    "nothing": lambda world, username: {},
+    "own_credentials": lambda world, username: {},
+    "own_token": _own_token,
+    "stranger_token": lambda world, username: {"token_id": world.stranger_token.pk},
+    "missing": lambda world, username: {
+        "code": MISSING_CODE,
+        "token_id": MISSING_ID,
+        "department_id": MISSING_ID,
+        "user_id": MISSING_ID,
+    },
+    "point_in_grid_1": lambda world, username: POINT_IN_GRID_1,
+    "point_in_other_grid": lambda world, username: POINT_IN_OTHER_GRID,
+    "grid_1": lambda world, username: {"code": GRID_1},
+    "grid_2": lambda world, username: {"code": GRID_2},
+    "county": lambda world, username: {"code": COUNTY},
+    "other_grid": lambda world, username: {"code": OTHER_GRID},
+    "village": lambda world, username: {"code": VILLAGE},
+    "other_village": lambda world, username: {"code": OTHER_VILLAGE},
+    "missing_village": lambda world, username: {"code": VILLAGE[:-3] + "999"},
+    "county_police": lambda world, username: {"department_id": world.county_police.pk},
+    "township_office": lambda world, username: {"department_id": world.township_office.pk},
+    "other_township_office": lambda world, username: {
+        "department_id": world.other_township_office.pk
+    },
+    "other_county_police": lambda world, username: {"department_id": world.other_county_police.pk},
+    "worker_a": lambda world, username: {"user_id": persona("worker_a").pk},
+    "handler": lambda world, username: {"user_id": persona("handler").pk},
+    "outsider": lambda world, username: {"user_id": persona("outsider").pk},
+    "worker_in_grid_1": lambda world, username: {"user_id": world.worker_in_grid_1.pk},
+    "worker_in_other_county": lambda world, username: {"user_id": world.worker_in_other_county.pk},
+}
+
+_PLACEHOLDER = re.compile(r"{(\w+)}")
+
+
+def _url(path: str, params: dict) -> str:
+    """Fill the path's placeholders from `params`; the remaining ones form the query."""
+    names = set(_PLACEHOLDER.findall(path))
+    url = path.format(**{name: params[name] for name in names})
+    query = {key: value for key, value in params.items() if key not in names}
+    return f"{url}?{urlencode(query)}" if query and not names else url
+
+
+def _signed_in(username: str) -> Client:
+    client = Client()
+    client.force_login(persona(username))
+    return client
+
+
+@pytest.fixture
+def world(db, make_user):
+    county_police = Department.objects.get(region__code=COUNTY, kind="public_security")
+    township_office = Department.objects.create(
+        name="双龙镇民政办", kind="civil_affairs", region=Region.objects.get(code=TOWNSHIP)
+    )
+    other_township_office = Department.objects.create(
+        name="花垣镇民政办", kind="civil_affairs", region=Region.objects.get(code=OTHER_TOWNSHIP)
+    )
+    other_county_police = Department.objects.create(
+        name="吉首市公安局", kind="public_security", region=Region.objects.get(code=OTHER_COUNTY)
+    )
+    stranger = make_user("stranger", "grid_worker", GRID_2)
+    stranger_token, _raw = actions.issue_token(actor=stranger, name="stranger's phone")
+    return World(
+        county_police=county_police,
+        township_office=township_office,
+        other_township_office=other_township_office,
+        other_county_police=other_county_police,
+        worker_in_grid_1=make_user("grid_one_worker", "grid_worker", GRID_1),
+        worker_in_other_county=make_user("jishou_worker", "grid_worker", OTHER_GRID),
+        stranger_token=stranger_token,
+    )
+
+
+@pytest.fixture
+def drawn_grids(db, django_capture_on_commit_callbacks):
+    """Boundaries of known places for grid 1 and the 吉首市 grid, for the point locator."""
+    with django_capture_on_commit_callbacks(execute=True):
+        region_actions.set_geometry(
+            actor=None, region=Region.objects.get(code=GRID_1), geojson=GRID_1_SQUARE
+        )
+        region_actions.set_geometry(
+            actor=None, region=Region.objects.get(code=OTHER_GRID), geojson=OTHER_GRID_SQUARE
+        )
+    yield
+    # The test's transaction is rolled back: tell the point locator these polygons are gone.
+    geometry.geometry_changed()
+
+
+def api_routes() -> set[tuple[str, str]]:
+    """Every (method, path) the API answers, read from the mounted routers."""
+    routes = set()
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    routes.add((method, re.sub("/+", "/", f"/api{prefix}{path}")))
+    return routes
+
+
+def api_url_paths() -> set[str]:
+    """Every path the API's URL patterns resolve, from Django's side (docs excluded)."""
+    paths = set()
+    for pattern in api.urls[0]:
+        if pattern.name in ("openapi-json", "openapi-view", "api-root"):
+            continue
+        paths.add("/api/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern)))
+    return paths
+
+
+def test_every_api_route_has_a_row():
+    routes = api_routes()
+    assert {path for _method, path in routes} == api_url_paths()
+    assert routes - set(ROUTES) == set(), "add these routes to ROUTES in test_scope_matrix.py"
+    assert set(ROUTES) - routes == set(), "these rows name routes that no longer exist"
+
+
+def test_every_row_names_each_persona_and_a_missing_object():
+    assert set(PERSONA_ORDER) == set(PERSONAS)
+    for (method, path), row in ROUTES.items():
+        for target, statuses in row.items():
+            assert target in TARGETS, target
+            assert len(statuses) == len(PERSONA_ORDER), (method, path, target)
+        if _PLACEHOLDER.search(path):
+            assert any(target.startswith("missing") for target in row), (method, path)
+
+
+CASES = [(route, target) for route, row in ROUTES.items() for target in row]
+
+
+@pytest.mark.parametrize(("route", "target"), CASES, ids=[f"{m} {p} {t}" for (m, p), t in CASES])
+def test_each_persona_gets_the_status_in_the_table(route, target, world, send, request):
+    method, path = route
+    if target.startswith("point_"):
+        request.getfixturevalue("drawn_grids")
+    expected = dict(zip(PERSONA_ORDER, ROUTES[route][target], strict=True))
+    body_of = BODIES.get(route)
+    actual = {}
+    for username in PERSONA_ORDER:
+        client = _signed_in(username)
+        # Each persona's call is undone afterwards, so a write by one does not change the
+        # next one's answer.
+        with transaction.atomic():
+            url = _url(path, TARGETS[target](world, username))
+            response = send(client, method, url, body_of(username) if body_of else None)
+            actual[username] = response.status_code
+            if response.status_code == 404:
+                # Forbidden and missing must be indistinguishable.
+                assert response.json() == NOT_FOUND, (username, url)
+            transaction.set_rollback(True)
+    assert actual == expected
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=[f"{m} {p}" for m, p in sorted(ROUTES)])
+def test_anonymous_callers_must_sign_in(route, world, send):
+    method, path = route
+    target = next(iter(ROUTES[route]))
+    url = _url(path, TARGETS[target](world, "admin"))
+    body_of = BODIES.get(route)
+    body = body_of("admin") if body_of else None
+    for token in (None, "ggv_not-a-real-token", "not even the right shape"):
+        response = send(Client(), method, url, body, token=token)
+        if route in PUBLIC_ROUTES:
+            assert response.status_code == 201
+        else:
+            assert response.status_code == 401, (url, token)
+            assert response.json() == SIGN_IN_REQUIRED
+
+
+# --- Lists: exactly the rows the persona table allows. ---
+
+
+def _scope_of(username: str) -> str:
+    return PERSONAS[username][1]
+
+
+def _related(code: str, scope: str) -> bool:
+    """A region code the scope reaches: within it, or on the path above it."""
+    return code.startswith(scope) or scope.startswith(code)
+
+
+def _every_item(client: Client, url: str) -> list[dict]:
+    items: list[dict] = []
+    while True:
+        response = client.get(url, {"limit": 1000, "offset": len(items)})
+        assert response.status_code == 200, response.content
+        body = response.json()
+        items += body["items"]
+        if len(items) >= body["count"]:
+            return items
+
+
+def _all_region_codes() -> list[str]:
+    return list(Region.objects.values_list("code", flat=True))
+
+
+@pytest.mark.parametrize("username", PERSONA_ORDER)
+def test_region_list_holds_the_scope_and_the_path_above_it(username, world):
+    scope = _scope_of(username)
+    expected = {code for code in _all_region_codes() if _related(code, scope)}
+    listed = [region["code"] for region in _every_item(_signed_in(username), "/api/regions/")]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == expected
+
+
+def test_region_lists_in_plain_words(world):
+    """The rule above, spelled out for a few personas so a reader can check it by eye."""
+    worker = {r["code"] for r in _every_item(_signed_in("worker_a"), "/api/regions/")}
+    assert worker == {"4331", COUNTY, TOWNSHIP, VILLAGE, GRID_1}
+    handler = {r["code"] for r in _every_item(_signed_in("handler"), "/api/regions/")}
+    assert "4331" in handler and GRID_2 in handler
+    assert all(code == "4331" or code.startswith(COUNTY) for code in handler)
+    outsider = {r["code"] for r in _every_item(_signed_in("outsider"), "/api/regions/")}
+    assert "4331" in outsider and OTHER_GRID in outsider
+    assert all(code == "4331" or code.startswith(OTHER_COUNTY) for code in outsider)
+    everything = set(_all_region_codes())
+    assert {r["code"] for r in _every_item(_signed_in("leader"), "/api/regions/")} == everything
+    assert {r["code"] for r in _every_item(_signed_in("admin"), "/api/regions/")} == everything
+
+
+@pytest.mark.parametrize("username", PERSONA_ORDER)
+def test_children_are_the_visible_children(username, world):
+    scope = _scope_of(username)
+    parents = dict(Region.objects.values_list("code", "parent__code"))
+    client = _signed_in(username)
+    for code in ("4331", COUNTY, TOWNSHIP, VILLAGE, OTHER_COUNTY, OTHER_VILLAGE):
+        response = client.get(f"/api/regions/{code}/children")
+        if not _related(code, scope):
+            assert response.status_code == 404, code
+            continue
+        expected = {
+            child for child, parent in parents.items() if parent == code and _related(child, scope)
+        }
+        assert response.status_code == 200, code
+        assert {child["code"] for child in response.json()} == expected, code
+
+
+@pytest.mark.parametrize("username", PERSONA_ORDER)
+def test_department_list_holds_the_scope_and_the_path_above_it(username, world):
+    scope = _scope_of(username)
+    expected = {
+        pk
+        for pk, code in Department.objects.values_list("pk", "region_code")
+        if _related(code, scope)
+    }
+    listed = {d["id"] for d in _every_item(_signed_in(username), "/api/departments/")}
+    assert listed == expected
+    assert len(Department.objects.all()) == 4  # the rows above are a real choice among four
+
+
+@pytest.mark.parametrize("username", PERSONA_ORDER)
+def test_user_list_holds_people_with_a_role_in_scope(username, world, make_user):
+    # An ended role does not make a person visible where they no longer work.
+    retired = make_user("retired_worker", "grid_worker", GRID_1)
+    RoleAssignment.objects.filter(user=retired).update(ended_at=timezone.now())
+    scope = _scope_of(username)
+    expected = set()
+    if username in READS_USERS:
+        expected = {
+            name
+            for name, code in RoleAssignment.objects.filter(ended_at__isnull=True).values_list(
+                "user__username", "region_code"
+            )
+            if code.startswith(scope)
+        }
+    listed = [u["username"] for u in _every_item(_signed_in(username), "/api/users/")]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == expected
+    assert "retired_worker" not in listed
+
+
+def test_township_centre_sees_the_people_of_its_township(world):
+    listed = {u["username"] for u in _every_item(_signed_in("township"), "/api/users/")}
+    assert listed == {"worker_a", "worker_b", "cadre", "township", "stranger", "grid_one_worker"}
+
+
+@pytest.mark.parametrize("username", PERSONA_ORDER)
+def test_audit_list_holds_entries_in_scope(username, world):
+    for code in (GRID_1, OTHER_GRID, COUNTY, OTHER_COUNTY, "4331", ""):
+        audit.record(actor=None, action="test.marker", region_code=code)
+    scope = _scope_of(username)
+    expected = set()
+    if username in READS_AUDIT:
+        expected = {
+            pk
+            for pk, code in AuditEntry.objects.values_list("pk", "region_code")
+            if code and code.startswith(scope)
+        }
+    listed = {entry["id"] for entry in _every_item(_signed_in(username), "/api/audit/")}
+    assert listed == expected
+    # An entry without a region is nobody's: not even the administrator's.
+    unplaced = AuditEntry.objects.get(action="test.marker", region_code="")
+    assert unplaced.pk not in listed
+
+
+LIST_URLS = ["/api/regions/", "/api/departments/", "/api/users/", "/api/audit/"]
+
+
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_list_queries_do_not_grow_with_the_page(url, world, django_assert_max_num_queries):
+    client = _signed_in("admin")
+    with django_assert_max_num_queries(10) as one_row:
+        small = client.get(url, {"limit": 1})
+    with django_assert_max_num_queries(10) as many_rows:
+        large = client.get(url, {"limit": 200})
+    assert len(small.json()["items"]) == 1
+    assert len(large.json()["items"]) > 3
+    assert len(one_row) == len(many_rows)
+
+
+def test_children_queries_do_not_grow_with_the_number_of_children(
+    world, django_assert_max_num_queries
+):
+    client = _signed_in("admin")
+    with django_assert_max_num_queries(10) as few:
+        village = client.get(f"/api/regions/{VILLAGE}/children")
+    with django_assert_max_num_queries(10) as many:
+        county = client.get(f"/api/regions/{COUNTY}/children")
+    assert 0 < len(village.json()) < len(county.json())
+    assert len(few) == len(many)
+
+
+# --- Failing closed: no valid role, no rows. ---
+
+
+def _sees_nothing(client: Client, world: World) -> None:
+    for url in LIST_URLS:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.json() == {"items": [], "count": 0}, url
+    details = [
+        "/api/regions/4331",
+        f"/api/regions/{GRID_1}",
+        "/api/regions/4331/children",
+        f"/api/regions/{GRID_1}/map",
+        f"/api/departments/{world.county_police.pk}",
+        f"/api/users/{persona('worker_a').pk}",
+    ]
+    for url in details:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.json() == NOT_FOUND
+    located = client.get("/api/regions/locate", POINT_IN_GRID_1)
+    assert located.json() == {"region": None}
+    assert client.get("/api/me").json()["permissions"] == []
+
+
+def test_a_user_without_a_role_sees_nothing(world, drawn_grids, make_user):
+    client = Client()
+    client.force_login(make_user("nobody"))
+    _sees_nothing(client, world)
+
+
+@pytest.mark.parametrize("unknown_role", ["superuser", "Administrator", "administrator "])
+def test_a_role_nobody_knows_grants_nothing(unknown_role, world, drawn_grids, make_user):
+    ghost = make_user("ghost", "administrator", "4331")
+    RoleAssignment.objects.filter(user=ghost).update(role=unknown_role)
+    client = Client()
+    client.force_login(ghost)
+    _sees_nothing(client, world)
+
+
+def test_an_ended_assignment_grants_nothing(world, drawn_grids, make_user):
+    retired = make_user("retired", "administrator", "4331")
+    RoleAssignment.objects.filter(user=retired).update(ended_at=timezone.now())
+    client = Client()
+    client.force_login(retired)
+    _sees_nothing(client, world)
+
+
+def test_a_disabled_user_sees_nothing(world, make_user, send):
+    gone = make_user("gone", "administrator", "4331")
+    _token, raw = actions.issue_token(actor=gone, name="phone")
+    client = Client()
+    client.force_login(gone)
+    assert client.get("/api/regions/4331").status_code == 200
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    for url in [*LIST_URLS, "/api/regions/4331", "/api/me"]:
+        assert client.get(url).status_code == 401, url
+        assert send(Client(), "GET", url, token=raw).status_code == 401, url
+    # And the querysets themselves, for code that holds a stale user object.
+    gone.is_active = False
+    for queryset in (
+        Region.objects,
+        Department.objects,
+        RoleAssignment.objects,
+        AuditEntry.objects,
+    ):
+        assert not queryset.visible_to(gone).exists()
+
+
+def test_anonymous_querysets_are_empty(world):
+    for queryset in (
+        Region.objects,
+        Department.objects,
+        RoleAssignment.objects,
+        AuditEntry.objects,
+    ):
+        assert not queryset.visible_to(AnonymousUser()).exists()
+        assert not queryset.visible_to(None).exists()
+
+
+def test_locate_names_only_a_grid_in_scope(drawn_grids):
+    def located(username: str, point: dict):
+        return _signed_in(username).get("/api/regions/locate", point).json()["region"]
+
+    assert located("worker_a", POINT_IN_GRID_1)["code"] == GRID_1
+    assert located("admin", POINT_IN_GRID_1)["code"] == GRID_1
+    assert located("worker_b", POINT_IN_GRID_1) is None
+    assert located("outsider", POINT_IN_GRID_1) is None
+    assert located("outsider", POINT_IN_OTHER_GRID)["code"] == OTHER_GRID
+    assert located("worker_a", POINT_IN_OTHER_GRID) is None
