@@ -5,6 +5,7 @@ from django.test import Client
 
 from gridgov.demo import generate as demo
 from gridgov.testing import personas
+from gridgov.testing import register as test_register
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +33,27 @@ def client_of(db):
         return client
 
     return make
+
+
+@pytest.fixture(scope="module")
+def register(django_db_setup, django_db_blocker):
+    """The test register of `gridgov.testing.register`: households, residents, tags, places
+    and organisations in grid 1, grid 2 and a 吉首市 grid, built once per test module."""
+    with django_db_blocker.unblock():
+        built = test_register.build()
+    yield built
+    with django_db_blocker.unblock():
+        test_register.remove(built)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need a real server (row locks across connections): on SQLite
+    they are deselected, not skipped, and `make test-postgres` runs them."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    needs_postgres = [item for item in items if item.get_closest_marker("postgres")]
+    if needs_postgres:
+        config.hook.pytest_deselected(items=needs_postgres)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]

@@ -17,6 +17,14 @@ from gridgov.accounts.api import (
 )
 from gridgov.accounts.auth import API_AUTH
 from gridgov.regions.api import router as regions_router
+from gridgov.registry import actions as registry_actions
+from gridgov.registry.api import (
+    households_router,
+    organisations_router,
+    places_router,
+    residents_router,
+)
+from gridgov.registry.api_exports import exports_router
 
 api = NinjaAPI(
     title="gridgov API",
@@ -32,6 +40,32 @@ api.add_router("/regions", regions_router)
 api.add_router("/departments", departments_router)
 api.add_router("/users", users_router)
 api.add_router("/audit", audit_router)
+api.add_router("/households", households_router)
+api.add_router("/residents", residents_router)
+api.add_router("/places", places_router)
+api.add_router("/organisations", organisations_router)
+api.add_router("/exports", exports_router)
+
+
+@api.exception_handler(registry_actions.PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(
+        request, {"detail": "无权限 You do not have permission to do this here."}, status=403
+    )
+
+
+@api.exception_handler(registry_actions.VersionConflict)
+def on_version_conflict(request, exc):
+    response = api.create_response(
+        request,
+        {
+            "detail": "记录已被他人修改，请刷新后再改 The record changed since you read it: reload it.",
+            "current_version": exc.current_version,
+        },
+        status=412,
+    )
+    response["ETag"] = f'"{exc.current_version}"'
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "gridgov.regions",
     "gridgov.accounts",
+    "gridgov.registry",
+    "gridgov.cases",
     "gridgov.web",
     "gridgov.demo",
 ]
@@ -217,6 +219,13 @@ SESSION_SAVE_EVERY_REQUEST = True
 LOGIN_FAILURE_LIMIT = env_int("GRIDGOV_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("GRIDGOV_LOGIN_LOCKOUT_MINUTES", 15)
 API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 90)
+
+# --- The register's bulk files. An export of more rows than this needs someone else's
+# approval (GB/T 35273 §7.1: batch downloads of personal information); an approved export
+# can be downloaded for this many hours. Uploaded import files are refused above the size.
+EXPORT_APPROVAL_ROWS = env_int("GRIDGOV_EXPORT_APPROVAL_ROWS", 500)
+EXPORT_VALID_HOURS = env_int("GRIDGOV_EXPORT_VALID_HOURS", 24)
+IMPORT_MAX_UPLOAD_MB = env_int("GRIDGOV_IMPORT_MAX_UPLOAD_MB", 200)
 
 # --- API: one page of a list holds at most this many rows, so no client can pull a whole
 # table (the audit log grows by millions of rows) in one request.

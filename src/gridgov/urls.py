@@ -7,6 +7,7 @@ from gridgov.api import api
 
 urlpatterns = [
     path("api/", api.urls),
+    path("registry/", include("gridgov.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("gridgov.web.urls")),

@@ -9,12 +9,19 @@ A row maps target objects to the status each persona gets, in PERSONA_ORDER:
 - 403: the persona can see the object but may not do this to it (a leader is read-only);
 - anonymous callers get 401 everywhere except at the public sign-in route.
 
+The register's routes point at the records of the `register` fixture
+(`gridgov.testing.register`): households, people, tags, places and organisations in grid 1,
+grid 2 and a 吉首市 grid. A target may also put into the request body what it is about (the
+grid of a new household, the household someone moves to): that object is then looked up
+like a path parameter, 404 when out of scope.
+
 The lists are then checked row by row against what the persona table says each person may
 see, computed here without the scope code; and every way of holding no valid role
 (none, an unknown role, an ended one, a disabled account) must see nothing at all.
 """
 
 import re
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -30,6 +37,8 @@ from gridgov.api import api
 from gridgov.regions import actions as region_actions
 from gridgov.regions import geometry
 from gridgov.regions.models import Region
+from gridgov.registry import exports
+from gridgov.registry.models import ExportRequest, Household, Organisation, Place, Resident
 from gridgov.testing.personas import (
     COUNTY,
     GRID_1,
@@ -42,6 +51,7 @@ from gridgov.testing.personas import (
     VILLAGE,
     persona,
 )
+from gridgov.testing.register import Register
 
 PERSONA_ORDER = (
     "worker_a",
@@ -60,11 +70,17 @@ OTHER_VILLAGE = OTHER_GRID[:12]  # 矮寨社区, 吉首市
 OTHER_TOWNSHIP = "433124109"  # 花垣镇: in 花垣县 but not in 双龙镇
 MISSING_CODE = VILLAGE + "999"  # a well-formed grid code that does not exist
 MISSING_ID = 987654321
+MISSING_UUID = "00000000-0000-4000-8000-000000000404"
 
 # Who may read people and the audit log, from the design's table of users (not from roles.py:
 # if the permission matrix changes, this test must be changed with it, on purpose).
 READS_USERS = {"township", "leader", "outsider", "admin"}
 READS_AUDIT = {"outsider", "admin"}
+# Everyone who works with the register reads it; departments see people through their cases.
+READS_REGISTER = {"worker_a", "worker_b", "cadre", "township", "leader", "outsider", "admin"}
+# Batch downloads of personal data need approval (GB/T 35273 §7.1): by the county centre or an
+# administrator, never by the person who asked.
+APPROVES_EXPORTS = {"outsider", "admin"}
 
 
 def ALL(status: int) -> tuple[int, ...]:
@@ -153,6 +169,159 @@ ROUTES: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/api/audit/"): {
         "nothing":                      OK,
     },
+    # --- The register. Leaders and administrators read it (masked) but never change it:
+    # 403 on what they can see; the department handler has no register at all: 404. A grid
+    # named in a body is looked up like any other object (404 when not visible), so the
+    # handler, who sees the grids of the county, gets 403 when creating in one.
+    ("GET", "/api/households/"): {
+        "nothing":                      OK,
+    },
+    ("POST", "/api/households/"): {
+        "in_grid_1":                    (201, 404, 201, 201, 403, 403, 404, 403),
+        "in_grid_2":                    (404, 201, 201, 201, 403, 403, 404, 403),
+        "in_other_grid":                (404, 404, 404, 404, 404, 403, 201, 403),
+        "missing_grid":                 NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/households/{household_uuid}"): {
+        "household_1":                  (200, 404, 200, 200, 404, 200, 404, 200),
+        "household_2":                  (404, 200, 200, 200, 404, 200, 404, 200),
+        "other_household":              (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("PATCH", "/api/households/{household_uuid}"): {
+        "household_1":                  (200, 404, 200, 200, 404, 403, 404, 403),
+        "household_2":                  (404, 200, 200, 200, 404, 403, 404, 403),
+        "other_household":              (404, 404, 404, 404, 404, 403, 200, 403),
+        "household_1_to_grid_2":        (404, 404, 200, 200, 404, 403, 404, 403),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/residents/"): {
+        "nothing":                      OK,
+    },
+    ("POST", "/api/residents/"): {
+        "in_household_1":               (201, 404, 201, 201, 404, 403, 404, 403),
+        "in_household_2":               (404, 201, 201, 201, 404, 403, 404, 403),
+        "in_other_household":           (404, 404, 404, 404, 404, 403, 201, 403),
+        "in_grid_1":                    (201, 404, 201, 201, 403, 403, 404, 403),
+        "missing_household":            NOT_FOUND_FOR_ALL,
+        "missing_grid":                 NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/residents/search"): {
+        "nothing":                      OK,
+    },
+    ("GET", "/api/residents/{resident_uuid}"): {
+        "resident_1":                   (200, 404, 200, 200, 404, 200, 404, 200),
+        "child_1":                      (200, 404, 200, 200, 404, 200, 404, 200),
+        "floating_1":                   (200, 404, 200, 200, 404, 200, 404, 200),
+        "resident_2":                   (404, 200, 200, 200, 404, 200, 404, 200),
+        "other_resident":               (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("PATCH", "/api/residents/{resident_uuid}"): {
+        "resident_1":                   (200, 404, 200, 200, 404, 403, 404, 403),
+        "resident_2":                   (404, 200, 200, 200, 404, 403, 404, 403),
+        "other_resident":               (404, 404, 404, 404, 404, 403, 200, 403),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/residents/{resident_uuid}/move"): {
+        "resident_1_to_household_1b":   (200, 404, 200, 200, 404, 403, 404, 403),
+        "resident_1_to_household_2":    (404, 404, 200, 200, 404, 403, 404, 403),
+        "other_resident_to_household_1b": (404, 404, 404, 404, 404, 403, 404, 403),
+        "other_resident_to_other_household_b": (404, 404, 404, 404, 404, 403, 200, 403),
+        "resident_1_to_missing_household": NOT_FOUND_FOR_ALL,
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/residents/{resident_uuid}/tags"): {
+        "resident_1":                   (201, 404, 201, 201, 404, 403, 404, 403),
+        "resident_2":                   (404, 201, 201, 201, 404, 403, 404, 403),
+        "other_resident":               (404, 404, 404, 404, 404, 403, 201, 403),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/residents/{resident_uuid}/tags/{tag_uuid}/end"): {
+        "tag_1":                        (200, 404, 200, 200, 404, 403, 404, 403),
+        "other_tag":                    (404, 404, 404, 404, 404, 403, 200, 403),
+        "tag_of_another_resident":      NOT_FOUND_FOR_ALL,
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/residents/{resident_uuid}/reveal"): {
+        "resident_1":                   (200, 404, 200, 200, 404, 403, 404, 403),
+        "resident_2":                   (404, 200, 200, 200, 404, 403, 404, 403),
+        "other_resident":               (404, 404, 404, 404, 404, 403, 200, 403),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/places/"): {
+        "nothing":                      OK,
+    },
+    ("POST", "/api/places/"): {
+        "in_grid_1":                    (201, 404, 201, 201, 403, 403, 404, 403),
+        "in_other_grid":                (404, 404, 404, 404, 404, 403, 201, 403),
+        "missing_grid":                 NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/places/{place_uuid}"): {
+        "place_1":                      (200, 404, 200, 200, 404, 200, 404, 200),
+        "place_2":                      (404, 200, 200, 200, 404, 200, 404, 200),
+        "other_place":                  (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("PATCH", "/api/places/{place_uuid}"): {
+        "place_1":                      (200, 404, 200, 200, 404, 403, 404, 403),
+        "place_2":                      (404, 200, 200, 200, 404, 403, 404, 403),
+        "other_place":                  (404, 404, 404, 404, 404, 403, 200, 403),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/organisations/"): {
+        "nothing":                      OK,
+    },
+    ("POST", "/api/organisations/"): {
+        "in_grid_1":                    (201, 404, 201, 201, 403, 403, 404, 403),
+        "in_other_grid":                (404, 404, 404, 404, 404, 403, 201, 403),
+        "missing_grid":                 NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/organisations/{organisation_uuid}"): {
+        "organisation_1":               (200, 404, 200, 200, 404, 200, 404, 200),
+        "organisation_2":               (404, 200, 200, 200, 404, 200, 404, 200),
+        "other_organisation":           (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("PATCH", "/api/organisations/{organisation_uuid}"): {
+        "organisation_1":               (200, 404, 200, 200, 404, 403, 404, 403),
+        "organisation_2":               (404, 200, 200, 200, 404, 403, 404, 403),
+        "other_organisation":           (404, 404, 404, 404, 404, 403, 200, 403),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    # Exports: village cadres and the centres export; a region the caller cannot see is 404,
+    # one they see without the export permission 403. An export request is seen by the one
+    # who asked and by those who may decide it (county centre, administrator); nobody decides
+    # their own, and only the one who asked downloads the file.
+    ("POST", "/api/exports"): {
+        "export_grid_1":                (403, 404, 201, 201, 403, 403, 404, 403),
+        "export_other_grid":            (404, 404, 404, 404, 404, 403, 201, 403),
+        "missing_region":               NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/exports"): {
+        "nothing":                      OK,
+    },
+    ("GET", "/api/exports/{export_uuid}"): {
+        "approved_export_by_cadre":     (404, 404, 200, 404, 404, 404, 404, 200),
+        "pending_export_by_cadre":      (404, 404, 200, 404, 404, 404, 404, 200),
+        "pending_export_by_outsider":   (404, 404, 404, 404, 404, 404, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/exports/{export_uuid}/approve"): {
+        "pending_export_by_cadre":      (404, 404, 403, 404, 404, 404, 404, 200),
+        "pending_export_by_outsider":   (404, 404, 404, 404, 404, 404, 403, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/exports/{export_uuid}/refuse"): {
+        "pending_export_by_cadre":      (404, 404, 403, 404, 404, 404, 404, 200),
+        "pending_export_by_outsider":   (404, 404, 404, 404, 404, 404, 403, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/exports/{export_uuid}/file"): {
+        "approved_export_by_cadre":     (404, 404, 200, 404, 404, 404, 404, 403),
+        "approved_export_by_outsider":  (404, 404, 404, 404, 404, 404, 200, 403),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
 }
 # fmt: on
 
@@ -171,11 +340,56 @@ OTHER_GRID_SQUARE = _square(80.10, 40.10)
 POINT_IN_GRID_1 = {"lat": 40.005, "lon": 80.005}
 POINT_IN_OTHER_GRID = {"lat": 40.105, "lon": 80.105}
 
-# Request bodies of the routes that take one; `username` is the persona calling.
+
+def _fresh() -> str:
+    """A new client-generated UUID, as the field app sends with every create."""
+    return str(uuid.uuid4())
+
+
+# Request bodies of the routes that take one; `username` is the persona calling. A target
+# may add to the body (the grid or household it names) with a "body" entry.
 BODIES = {
     ("POST", "/api/auth/token"): lambda username: {"username": username, "password": PASSWORD},
     ("POST", "/api/regions/{code}/grids"): lambda username: {"name": "新网格"},
     ("PUT", "/api/regions/{code}/geometry"): lambda username: {"geometry": _square(110.0, 29.0)},
+    ("POST", "/api/households/"): lambda username: {
+        "uuid": _fresh(),
+        "grid": GRID_1,
+        "address": "十八洞村新寨",
+    },
+    ("PATCH", "/api/households/{household_uuid}"): lambda username: {"notes": "走访时更新"},
+    ("POST", "/api/residents/"): lambda username: {"uuid": _fresh(), "name": "龙新生"},
+    ("POST", "/api/residents/search"): lambda username: {"text": "long"},
+    ("PATCH", "/api/residents/{resident_uuid}"): lambda username: {"notes": "走访时更新"},
+    ("POST", "/api/residents/{resident_uuid}/move"): lambda username: {"reason": "分户"},
+    ("POST", "/api/residents/{resident_uuid}/tags"): lambda username: {
+        "uuid": _fresh(),
+        "tag": "dibao",
+        "start_date": "2024-01-01",
+    },
+    ("POST", "/api/residents/{resident_uuid}/tags/{tag_uuid}/end"): lambda username: {
+        "end_date": "2025-01-01"
+    },
+    ("POST", "/api/residents/{resident_uuid}/reveal"): lambda username: {
+        "reason": "核实低保申请材料"
+    },
+    ("POST", "/api/places/"): lambda username: {
+        "uuid": _fresh(),
+        "grid": GRID_1,
+        "kind": "well",
+        "name": "新水井",
+    },
+    ("PATCH", "/api/places/{place_uuid}"): lambda username: {"notes": "已检修"},
+    ("POST", "/api/organisations/"): lambda username: {
+        "uuid": _fresh(),
+        "grid": GRID_1,
+        "kind": "cooperative",
+        "name": "新合作社",
+    },
+    ("PATCH", "/api/organisations/{organisation_uuid}"): lambda username: {"size": 30},
+    ("POST", "/api/exports"): lambda username: {"within": GRID_1, "reason": "季度走访名单"},
+    ("POST", "/api/exports/{export_uuid}/approve"): lambda username: {"note": "同意"},
+    ("POST", "/api/exports/{export_uuid}/refuse"): lambda username: {"note": "范围过大"},
 }
 
 
@@ -190,6 +404,8 @@ class World:
     worker_in_grid_1: User
     worker_in_other_county: User
     stranger_token: ApiToken
+    register: Register
+    exports: dict[str, ExportRequest]
 
 
 def _own_token(world: World, username: str) -> dict:
@@ -197,7 +413,58 @@ def _own_token(world: World, username: str) -> dict:
     return {"token_id": token.pk}
 
 
-# Target name → the path and query parameters for `username` calling.
+def _household(key: str):
+    return lambda world, username: {"household_uuid": world.register.households[key].uuid}
+
+
+def _resident(key: str):
+    return lambda world, username: {"resident_uuid": world.register.residents[key].uuid}
+
+
+def _move(resident: str, household: str | None):
+    def target(world: World, username: str) -> dict:
+        households = world.register.households
+        return {
+            "resident_uuid": world.register.residents[resident].uuid,
+            "body": {"household": str(households[household].uuid) if household else MISSING_UUID},
+        }
+
+    return target
+
+
+def _tag(resident: str, tag_of: str):
+    return lambda world, username: {
+        "resident_uuid": world.register.residents[resident].uuid,
+        "tag_uuid": world.register.tags[tag_of].uuid,
+    }
+
+
+def _in_grid(code: str):
+    return lambda world, username: {"body": {"grid": code}}
+
+
+def _in_household(key: str | None):
+    def target(world: World, username: str) -> dict:
+        households = world.register.households
+        return {"body": {"household": str(households[key].uuid) if key else MISSING_UUID}}
+
+    return target
+
+
+def _place(key: str):
+    return lambda world, username: {"place_uuid": world.register.places[key].uuid}
+
+
+def _organisation(key: str):
+    return lambda world, username: {"organisation_uuid": world.register.organisations[key].uuid}
+
+
+def _export(key: str):
+    return lambda world, username: {"export_uuid": world.exports[key].uuid}
+
+
+# Target name → the path and query parameters for `username` calling (and, under "body",
+# what it adds to the request body).
 TARGETS = {
     "nothing": lambda world, username: {},
     "own_credentials": lambda world, username: {},
@@ -208,6 +475,14 @@ TARGETS = {
         "token_id": MISSING_ID,
         "department_id": MISSING_ID,
         "user_id": MISSING_ID,
+        "household_uuid": MISSING_UUID,
+        "resident_uuid": MISSING_UUID,
+        "tag_uuid": MISSING_UUID,
+        "place_uuid": MISSING_UUID,
+        "organisation_uuid": MISSING_UUID,
+        "export_uuid": MISSING_UUID,
+        # A well-formed body, so that the missing object is what the answer is about.
+        "body": {"household": str(world.register.households["household_1b"].uuid)},
     },
     "point_in_grid_1": lambda world, username: POINT_IN_GRID_1,
     "point_in_other_grid": lambda world, username: POINT_IN_OTHER_GRID,
@@ -229,6 +504,47 @@ TARGETS = {
     "outsider": lambda world, username: {"user_id": persona("outsider").pk},
     "worker_in_grid_1": lambda world, username: {"user_id": world.worker_in_grid_1.pk},
     "worker_in_other_county": lambda world, username: {"user_id": world.worker_in_other_county.pk},
+    "in_grid_1": _in_grid(GRID_1),
+    "in_grid_2": _in_grid(GRID_2),
+    "in_other_grid": _in_grid(OTHER_GRID),
+    "missing_grid": _in_grid(MISSING_CODE),
+    "household_1": _household("household_1"),
+    "household_2": _household("household_2"),
+    "other_household": _household("other_household"),
+    "household_1_to_grid_2": lambda world, username: {
+        "household_uuid": world.register.households["household_1"].uuid,
+        "body": {"grid": GRID_2},
+    },
+    "in_household_1": _in_household("household_1"),
+    "in_household_2": _in_household("household_2"),
+    "in_other_household": _in_household("other_household"),
+    "missing_household": _in_household(None),
+    "resident_1": _resident("adult_1"),
+    "child_1": _resident("child_1"),
+    "floating_1": _resident("floating_1"),
+    "resident_2": _resident("adult_2"),
+    "other_resident": _resident("other_adult"),
+    "resident_1_to_household_1b": _move("adult_1", "household_1b"),
+    "resident_1_to_household_2": _move("adult_1", "household_2"),
+    "other_resident_to_household_1b": _move("other_adult", "household_1b"),
+    "other_resident_to_other_household_b": _move("other_adult", "other_household_b"),
+    "resident_1_to_missing_household": _move("adult_1", None),
+    "tag_1": _tag("adult_1", "adult_1"),
+    "other_tag": _tag("other_adult", "other_adult"),
+    "tag_of_another_resident": _tag("adult_1", "elder_1"),
+    "place_1": _place("place_1"),
+    "place_2": _place("place_2"),
+    "other_place": _place("other_place"),
+    "organisation_1": _organisation("organisation_1"),
+    "organisation_2": _organisation("organisation_2"),
+    "other_organisation": _organisation("other_organisation"),
+    "export_grid_1": lambda world, username: {"body": {"within": GRID_1}},
+    "export_other_grid": lambda world, username: {"body": {"within": OTHER_GRID}},
+    "missing_region": lambda world, username: {"body": {"within": MISSING_CODE}},
+    "approved_export_by_cadre": _export("approved_export_by_cadre"),
+    "pending_export_by_cadre": _export("pending_export_by_cadre"),
+    "approved_export_by_outsider": _export("approved_export_by_outsider"),
+    "pending_export_by_outsider": _export("pending_export_by_outsider"),
 }
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
@@ -248,8 +564,18 @@ def _signed_in(username: str) -> Client:
     return client
 
 
+def _request(world: World, route: tuple[str, str], target: str, username: str):
+    """The URL and body of `username` calling `route` on `target`."""
+    _method, path = route
+    params = dict(TARGETS[target](world, username))
+    extra_body = params.pop("body", {})
+    body_of = BODIES.get(route)
+    body = {**body_of(username), **extra_body} if body_of else None
+    return _url(path, params), body
+
+
 @pytest.fixture
-def world(db, make_user):
+def world(db, make_user, register):
     county_police = Department.objects.get(region__code=COUNTY, kind="public_security")
     township_office = Department.objects.create(
         name="双龙镇民政办", kind="civil_affairs", region=Region.objects.get(code=TOWNSHIP)
@@ -261,6 +587,17 @@ def world(db, make_user):
         name="吉首市公安局", kind="public_security", region=Region.objects.get(code=OTHER_COUNTY)
     )
     stranger = make_user("stranger", "grid_worker", GRID_2)
+
+    def export(username: str, within: str, *, clear: bool) -> ExportRequest:
+        # A masked export of a few rows is approved at once; a clear one waits for approval.
+        return exports.request_export(
+            actor=persona(username),
+            kind="residents",
+            region_code=within,
+            clear=clear,
+            reason="走访名单",
+        )
+
     stranger_token, _raw = actions.issue_token(actor=stranger, name="stranger's phone")
     return World(
         county_police=county_police,
@@ -270,6 +607,13 @@ def world(db, make_user):
         worker_in_grid_1=make_user("grid_one_worker", "grid_worker", GRID_1),
         worker_in_other_county=make_user("jishou_worker", "grid_worker", OTHER_GRID),
         stranger_token=stranger_token,
+        register=register,
+        exports={
+            "approved_export_by_cadre": export("cadre", GRID_1, clear=False),
+            "pending_export_by_cadre": export("cadre", GRID_1, clear=True),
+            "approved_export_by_outsider": export("outsider", OTHER_GRID, clear=False),
+            "pending_export_by_outsider": export("outsider", OTHER_GRID, clear=True),
+        },
     )
 
 
@@ -331,19 +675,18 @@ CASES = [(route, target) for route, row in ROUTES.items() for target in row]
 
 @pytest.mark.parametrize(("route", "target"), CASES, ids=[f"{m} {p} {t}" for (m, p), t in CASES])
 def test_each_persona_gets_the_status_in_the_table(route, target, world, send, request):
-    method, path = route
+    method, _path = route
     if target.startswith("point_"):
         request.getfixturevalue("drawn_grids")
     expected = dict(zip(PERSONA_ORDER, ROUTES[route][target], strict=True))
-    body_of = BODIES.get(route)
     actual = {}
     for username in PERSONA_ORDER:
         client = _signed_in(username)
         # Each persona's call is undone afterwards, so a write by one does not change the
         # next one's answer.
         with transaction.atomic():
-            url = _url(path, TARGETS[target](world, username))
-            response = send(client, method, url, body_of(username) if body_of else None)
+            url, body = _request(world, route, target, username)
+            response = send(client, method, url, body)
             actual[username] = response.status_code
             if response.status_code == 404:
                 # Forbidden and missing must be indistinguishable.
@@ -354,11 +697,9 @@ def test_each_persona_gets_the_status_in_the_table(route, target, world, send, r
 
 @pytest.mark.parametrize("route", sorted(ROUTES), ids=[f"{m} {p}" for m, p in sorted(ROUTES)])
 def test_anonymous_callers_must_sign_in(route, world, send):
-    method, path = route
+    method, _path = route
     target = next(iter(ROUTES[route]))
-    url = _url(path, TARGETS[target](world, "admin"))
-    body_of = BODIES.get(route)
-    body = body_of("admin") if body_of else None
+    url, body = _request(world, route, target, "admin")
     for token in (None, "ggv_not-a-real-token", "not even the right shape"):
         response = send(Client(), method, url, body, token=token)
         if route in PUBLIC_ROUTES:
@@ -494,6 +835,132 @@ def test_audit_list_holds_entries_in_scope(username, world):
     assert unplaced.pk not in listed
 
 
+REGISTER_LISTS = {
+    "/api/households/": Household,
+    "/api/residents/": Resident,
+    "/api/places/": Place,
+    "/api/organisations/": Organisation,
+}
+
+
+def _every_record(client: Client, method: str, url: str, body: dict | None = None) -> list[str]:
+    """The UUIDs of every record a register list (or the search) returns, page by page.
+    The lists of residents (and the search) answer {"items", "count"}; the others a plain
+    list, with the total in X-Total-Count for households."""
+    uuids: list[str] = []
+    while True:
+        page = {"limit": 500, "offset": len(uuids)}
+        if method == "GET":
+            response = client.get(url, page)
+        else:
+            response = client.post(url, {**body, **page}, content_type="application/json")
+        assert response.status_code == 200, response.content
+        payload = response.json()
+        items = payload["items"] if isinstance(payload, dict) else payload
+        uuids += [item["uuid"] for item in items]
+        if len(items) < 500:
+            return uuids
+
+
+@pytest.mark.parametrize("username", PERSONA_ORDER)
+@pytest.mark.parametrize("url", sorted(REGISTER_LISTS))
+def test_register_lists_hold_exactly_the_records_in_scope(url, username, world):
+    model = REGISTER_LISTS[url]
+    scope = _scope_of(username)
+    expected = set()
+    if username in READS_REGISTER:
+        expected = {
+            str(key)
+            for key, code in model.objects.values_list("uuid", "region_code")
+            if code.startswith(scope)
+        }
+    listed = _every_record(_signed_in(username), "GET", url)
+    assert len(listed) == len(set(listed))
+    assert set(listed) == expected
+    # The rows above are a real choice: the register has records in three grids.
+    assert {code[:15] for code in model.objects.values_list("region_code", flat=True)} >= {
+        GRID_1,
+        OTHER_GRID,
+    }
+
+
+@pytest.mark.parametrize("username", PERSONA_ORDER)
+def test_resident_search_finds_only_people_in_scope(username, world):
+    # "long" is the full pinyin of the surnames 龙 and 隆: people in grid 1, grid 2 and 吉首市.
+    scope = _scope_of(username)
+    everybody = Resident.objects.filter(name_pinyin__startswith="long")
+    assert {code for code in everybody.values_list("region_code", flat=True)} == {
+        GRID_1,
+        GRID_2,
+        OTHER_GRID,
+    }
+    expected = set()
+    if username in READS_REGISTER:
+        expected = {
+            str(key)
+            for key, code in everybody.values_list("uuid", "region_code")
+            if code.startswith(scope)
+        }
+    client = _signed_in(username)
+    found = _every_record(client, "POST", "/api/residents/search", {"text": "long"})
+    assert set(found) == expected
+    response = client.post(
+        "/api/residents/search", {"text": "long"}, content_type="application/json"
+    )
+    assert response.json()["count"] == len(expected)
+
+
+def test_register_lists_in_plain_words(world):
+    """The rule above, spelled out for a few personas."""
+    names = {
+        username: {
+            item["name"] for item in _signed_in(username).get("/api/residents/").json()["items"]
+        }
+        for username in ("worker_a", "worker_b", "handler", "outsider")
+    }
+    assert names["worker_a"] == {"龙建国", "龙**", "施成富", "麻秀英"}  # the girl of 8 is masked
+    assert names["worker_b"] == {"隆德明"}
+    assert names["handler"] == set()
+    assert names["outsider"] == {"龙光荣"}
+
+
+@pytest.mark.parametrize("username", PERSONA_ORDER)
+def test_export_list_holds_own_requests_and_those_to_decide(username, world):
+    scope = _scope_of(username)
+    expected = {
+        str(key)
+        for key, requester, code in ExportRequest.objects.values_list(
+            "uuid", "requested_by__username", "region_code"
+        )
+        if requester == username or (username in APPROVES_EXPORTS and code.startswith(scope))
+    }
+    response = _signed_in(username).get("/api/exports")
+    assert response.status_code == 200
+    listed = [export["uuid"] for export in response.json()]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == expected
+    assert {e["status"] for e in response.json() if e["uuid"] in expected} <= {
+        "approved",
+        "pending",
+    }
+
+
+def test_export_lists_in_plain_words(world):
+    def listed(username: str) -> set[str]:
+        return {
+            export_name
+            for export_name, export in world.exports.items()
+            for item in _signed_in(username).get("/api/exports").json()
+            if item["uuid"] == str(export.uuid)
+        }
+
+    assert listed("cadre") == {"approved_export_by_cadre", "pending_export_by_cadre"}
+    assert listed("outsider") == {"approved_export_by_outsider", "pending_export_by_outsider"}
+    assert listed("admin") == set(world.exports)
+    for username in ("worker_a", "township", "handler", "leader"):
+        assert listed(username) == set(), username
+
+
 LIST_URLS = ["/api/regions/", "/api/departments/", "/api/users/", "/api/audit/"]
 
 
@@ -544,6 +1011,23 @@ def _sees_nothing(client: Client, world: World) -> None:
     located = client.get("/api/regions/locate", POINT_IN_GRID_1)
     assert located.json() == {"region": None}
     assert client.get("/api/me").json()["permissions"] == []
+    for url in REGISTER_LISTS:
+        assert _every_record(client, "GET", url) == [], url
+    assert client.get("/api/exports").json() == []
+    for export in world.exports.values():
+        response = client.get(f"/api/exports/{export.uuid}")
+        assert response.status_code == 404
+    assert _every_record(client, "POST", "/api/residents/search", {"text": "long"}) == []
+    register = world.register
+    for url in [
+        f"/api/households/{register.households['household_1'].uuid}",
+        f"/api/residents/{register.residents['adult_1'].uuid}",
+        f"/api/places/{register.places['place_1'].uuid}",
+        f"/api/organisations/{register.organisations['organisation_1'].uuid}",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.json() == NOT_FOUND
 
 
 def test_a_user_without_a_role_sees_nothing(world, drawn_grids, make_user):
@@ -576,7 +1060,7 @@ def test_a_disabled_user_sees_nothing(world, make_user, send):
     client.force_login(gone)
     assert client.get("/api/regions/4331").status_code == 200
     User.objects.filter(pk=gone.pk).update(is_active=False)
-    for url in [*LIST_URLS, "/api/regions/4331", "/api/me"]:
+    for url in [*LIST_URLS, *REGISTER_LISTS, "/api/regions/4331", "/api/me"]:
         assert client.get(url).status_code == 401, url
         assert send(Client(), "GET", url, token=raw).status_code == 401, url
     # And the querysets themselves, for code that holds a stale user object.
@@ -586,6 +1070,7 @@ def test_a_disabled_user_sees_nothing(world, make_user, send):
         Department.objects,
         RoleAssignment.objects,
         AuditEntry.objects,
+        *(model.objects for model in REGISTER_LISTS.values()),
     ):
         assert not queryset.visible_to(gone).exists()
 
@@ -596,6 +1081,7 @@ def test_anonymous_querysets_are_empty(world):
         Department.objects,
         RoleAssignment.objects,
         AuditEntry.objects,
+        *(model.objects for model in REGISTER_LISTS.values()),
     ):
         assert not queryset.visible_to(AnonymousUser()).exists()
         assert not queryset.visible_to(None).exists()

@@ -15,6 +15,21 @@ COLUMNS = {
     "Manage people": "accounts.manage_users",
     "Manage regions and grids": "regions.manage",
     "Read the audit log": "audit.view",
+    "See the register": "registry.view",
+    "Change the register": "registry.edit",
+    "Show in clear": "registry.reveal",
+    "Import to the register": "registry.import",
+    "Export the register": "registry.export",
+    "Approve large exports": "registry.approve_export",
+    "See cases": "cases.view",
+    "Report cases": "cases.report",
+    "Accept cases": "cases.accept",
+    "Resolve on the spot": "cases.resolve",
+    "Dispatch cases": "cases.dispatch",
+    "Handle cases": "cases.handle",
+    "Verify results": "cases.verify",
+    "Rate answers": "cases.rate",
+    "Configure categories and deadlines": "cases.configure",
 }
 
 

@@ -1,57 +1,116 @@
 """Every web page, walked from the URL list: a page added tomorrow is covered today.
 
-Pages that take a region code answer 200 inside the user's scope and 404 outside it (the
-same as for a code that does not exist); every page but the sign-in page needs a session.
+Pages that take a region code or a record's UUID answer 200 inside the user's scope and 404
+outside it (the same as for a code or UUID that does not exist); every page but the sign-in
+page needs a session. Pages that only take a POST are visited with an empty POST.
 """
+
+import re
+import uuid
+from datetime import date
 
 import pytest
 from django.urls import URLPattern
 
+from gridgov.regions.models import Region
+from gridgov.registry import actions
 from gridgov.testing import personas
 from gridgov.web.urls import urlpatterns
 
 PUBLIC = {"login"}
-POST_ONLY = {"logout"}
+POST_ONLY = {"logout", "resident_reveal", "resident_add_tag", "resident_end_tag"}
+MISSING = {
+    "code": "433124110226999",
+    "household_uuid": uuid.UUID(int=1),
+    "resident_uuid": uuid.UUID(int=2),
+    "tag_uuid": uuid.UUID(int=3),
+}
 
 
-def _pages(with_code: bool) -> list[URLPattern]:
+def _pages(*, with_parameters: bool) -> list[URLPattern]:
     return [
         pattern
         for pattern in urlpatterns
-        if ("code" in pattern.pattern.converters) == with_code and pattern.name not in PUBLIC
+        if bool(pattern.pattern.converters) == with_parameters and pattern.name not in PUBLIC
     ]
 
 
-def _path(pattern: URLPattern, code: str = "") -> str:
-    return "/" + str(pattern.pattern).replace("<str:code>", code)
+def _path(pattern: URLPattern, values: dict | None = None) -> str:
+    route = str(pattern.pattern)
+    for name in pattern.pattern.converters:
+        route = re.sub(rf"<\w+:{name}>", str((values or MISSING)[name]), route)
+    return "/" + route
 
 
-@pytest.mark.parametrize("pattern", _pages(with_code=True), ids=lambda p: p.name)
-def test_region_pages_answer_in_scope_and_404_outside(client_of, pattern):
+def _visit(client, pattern: URLPattern, path: str):
+    return client.post(path) if pattern.name in POST_ONLY else client.get(path)
+
+
+def _records_in(grid_code: str, username: str) -> dict:
+    """A household with one tagged member in a grid, made by someone who works there."""
+    actor = personas.persona(username)
+    grid = Region.objects.get(code=grid_code)
+    household, _ = actions.create_household(actor=actor, grid=grid, address="测试地址")
+    resident, _ = actions.create_resident(actor=actor, household=household, name="测试人")
+    tag, _ = actions.add_tag(
+        actor=actor, resident=resident, tag="dibao", start_date=date(2024, 1, 1)
+    )
+    return {
+        "code": grid_code,
+        "household_uuid": household.uuid,
+        "resident_uuid": resident.uuid,
+        "tag_uuid": tag.uuid,
+    }
+
+
+@pytest.fixture
+def records(db) -> dict[str, dict]:
+    return {
+        "own": _records_in(personas.GRID_1, "worker_a"),
+        "neighbour": _records_in(personas.GRID_2, "worker_b"),
+        "other_county": _records_in(personas.OTHER_GRID, "outsider"),
+    }
+
+
+@pytest.mark.parametrize("pattern", _pages(with_parameters=True), ids=lambda p: p.name)
+def test_pages_answer_in_scope_and_404_outside(client_of, records, pattern):
     client = client_of("worker_a")
-    assert client.get(_path(pattern, personas.GRID_1)).status_code == 200
-    assert client.get(_path(pattern, personas.GRID_2)).status_code == 404
-    assert client.get(_path(pattern, personas.OTHER_GRID)).status_code == 404
-    assert client.get(_path(pattern, "433124110226999")).status_code == 404
+    assert _visit(client, pattern, _path(pattern, records["own"])).status_code == 200
+    assert _visit(client, pattern, _path(pattern, records["neighbour"])).status_code == 404
+    assert _visit(client, pattern, _path(pattern, records["other_county"])).status_code == 404
+    assert _visit(client, pattern, _path(pattern, MISSING)).status_code == 404
 
 
 @pytest.mark.parametrize(
-    "pattern", _pages(with_code=False) + _pages(with_code=True), ids=lambda p: p.name
+    "pattern",
+    [p for p in _pages(with_parameters=True) if len(p.pattern.converters) > 1],
+    ids=lambda p: p.name,
+)
+def test_a_record_of_one_grid_cannot_be_reached_through_another(client_of, records, pattern):
+    """Mixing an own record with a neighbour's (own resident, neighbour's tag) is a 404 too."""
+    mixed = dict(records["own"], tag_uuid=records["neighbour"]["tag_uuid"])
+    assert _visit(client_of("worker_a"), pattern, _path(pattern, mixed)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    _pages(with_parameters=False) + _pages(with_parameters=True),
+    ids=lambda p: p.name,
 )
 @pytest.mark.django_db
 def test_every_page_needs_a_session(client, pattern):
-    path = _path(pattern, personas.GRID_1)
-    response = client.post(path) if pattern.name in POST_ONLY else client.get(path)
+    response = _visit(client, pattern, _path(pattern))
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
 
 
 @pytest.mark.parametrize(
     "pattern",
-    [p for p in _pages(with_code=False) if p.name not in POST_ONLY],
+    [p for p in _pages(with_parameters=False) if p.name not in POST_ONLY],
     ids=lambda p: p.name,
 )
 def test_user_without_a_role_sees_no_region(client_of, django_user_model, pattern):
     django_user_model.objects.create_user(username="no_role", password="x")
     page = client_of("no_role").get(_path(pattern)).content.decode()
     assert "/regions/43" not in page
+    assert 'href="/households/' not in page

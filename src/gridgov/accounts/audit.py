@@ -25,6 +25,14 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return data
 
 
+def _describe(instance: models.Model | None) -> str:
+    """How the log names a record: a model may offer `audit_repr` (already masked) when its
+    plain name is personal data, such as a child's name."""
+    if instance is None:
+        return ""
+    return str(getattr(instance, "audit_repr", None) or instance)[:200]
+
+
 def record(
     *,
     actor,
@@ -45,7 +53,7 @@ def record(
         action=action,
         object_type=instance._meta.label_lower if instance is not None else "",
         object_id=str(instance.pk) if instance is not None else "",
-        object_repr=str(instance)[:200] if instance is not None else "",
+        object_repr=_describe(instance),
         region_code=region_code,
         before=mask_mapping(before),
         after=mask_mapping(after),

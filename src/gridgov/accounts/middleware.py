@@ -8,6 +8,7 @@ import uuid
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 client_ip_var: ContextVar[str | None] = ContextVar("client_ip", default=None)
@@ -52,6 +53,10 @@ class RequestIdMiddleware:
             request_id_var.reset(id_token)
             client_ip_var.reset(ip_token)
         response["X-Request-ID"] = request_id
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            # What a signed-in person sees may hold personal data: no cache may keep it.
+            patch_cache_control(response, no_store=True, private=True)
         return response
 
 

@@ -25,20 +25,73 @@ class Role(models.TextChoices):
 # Everyone who works in the system may see the division tree and the departments.
 _EVERYONE = {"regions.view", "departments.view"}
 
+# Keeping the register: see, change, and (with a stated reason) see sensitive values in clear.
+_REGISTER_KEEPER = {"registry.view", "registry.edit", "registry.reveal"}
+
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: frozenset(_EVERYONE),
-    Role.GRID_LEADER: frozenset(_EVERYONE),
-    Role.VILLAGE_CADRE: frozenset(_EVERYONE),
-    Role.TOWNSHIP_CENTRE: frozenset(_EVERYONE | {"accounts.view_users"}),
-    Role.COUNTY_CENTRE: frozenset(
-        _EVERYONE | {"accounts.view_users", "regions.manage", "audit.view"}
+    Role.GRID_WORKER: frozenset(_EVERYONE | _REGISTER_KEEPER),
+    Role.GRID_LEADER: frozenset(_EVERYONE | _REGISTER_KEEPER),
+    Role.VILLAGE_CADRE: frozenset(_EVERYONE | _REGISTER_KEEPER | {"registry.export"}),
+    Role.TOWNSHIP_CENTRE: frozenset(
+        _EVERYONE | _REGISTER_KEEPER | {"accounts.view_users", "registry.import", "registry.export"}
     ),
+    Role.COUNTY_CENTRE: frozenset(
+        _EVERYONE
+        | _REGISTER_KEEPER
+        | {
+            "accounts.view_users",
+            "regions.manage",
+            "audit.view",
+            "registry.import",
+            "registry.export",
+            "registry.approve_export",
+        }
+    ),
+    # Departments see people through the cases dispatched to them, not the whole register.
     Role.DEPARTMENT_HANDLER: frozenset(_EVERYONE),
-    Role.LEADER: frozenset(_EVERYONE | {"accounts.view_users"}),
+    # Leaders see the register masked and in figures; they never reveal or change it.
+    Role.LEADER: frozenset(_EVERYONE | {"accounts.view_users", "registry.view"}),
     Role.ADMINISTRATOR: frozenset(
-        _EVERYONE | {"accounts.view_users", "accounts.manage_users", "regions.manage", "audit.view"}
+        _EVERYONE
+        | {
+            "accounts.view_users",
+            "accounts.manage_users",
+            "regions.manage",
+            "audit.view",
+            "registry.view",
+            "registry.import",
+            "registry.approve_export",
+        }
     ),
 }
+
+# --- Events (the cases app) ---
+# Staff of a grid, village or centre take in, accept and handle the events of their area,
+# verify what their unit reported and record residents' ratings; only grid staff resolve on
+# the spot; centres also dispatch to departments and decide extensions, suspensions and
+# returns. Department handlers act only on the events dispatched to their department, which
+# is also all of the events they see. Leaders look; county centres and administrators set
+# categories, deadline rules and the working-day calendar.
+_CASE_STAFF = {
+    "cases.view",
+    "cases.report",
+    "cases.accept",
+    "cases.handle",
+    "cases.verify",
+    "cases.rate",
+}
+_CASE_CENTRE = _CASE_STAFF | {"cases.dispatch"}
+CASE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.GRID_WORKER: frozenset(_CASE_STAFF | {"cases.resolve"}),
+    Role.GRID_LEADER: frozenset(_CASE_STAFF | {"cases.resolve"}),
+    Role.VILLAGE_CADRE: frozenset(_CASE_STAFF),
+    Role.TOWNSHIP_CENTRE: frozenset(_CASE_CENTRE),
+    Role.COUNTY_CENTRE: frozenset(_CASE_CENTRE | {"cases.configure"}),
+    Role.DEPARTMENT_HANDLER: frozenset({"cases.handle"}),
+    Role.LEADER: frozenset({"cases.view"}),
+    Role.ADMINISTRATOR: frozenset({"cases.view", "cases.configure"}),
+}
+PERMISSIONS = {role: granted | CASE_PERMISSIONS[role] for role, granted in PERMISSIONS.items()}
 
 # Every permission any role holds; a permission name outside this set is a programming error.
 ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())

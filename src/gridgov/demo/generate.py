@@ -1,6 +1,6 @@
 """The Xiangxi demo, step by step. Every step adds only what is missing, so running the
 demo again changes nothing and takes a moment: divisions → grids and boundaries →
-departments → logins.
+departments → logins → the register (households, residents, places, organisations).
 """
 
 from collections.abc import Callable
@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from gridgov.accounts import audit
-from gridgov.demo import departments, geography, grids, people
+from gridgov.demo import departments, geography, grids, people, population
 from gridgov.regions import geometry
 from gridgov.regions.choices import GRID_PARENT_LEVELS, Kind, Level
 from gridgov.regions.loader import XIANGXI_FILE, LoadSummary, load_divisions
@@ -32,6 +32,7 @@ class DemoSummary:
     boundaries_drawn: int = 0
     departments_created: int = 0
     logins_created: int = 0
+    register: population.RegisterSummary | None = None
 
     def lines(self) -> list[str]:
         lines = []
@@ -46,8 +47,10 @@ class DemoSummary:
             f"boundaries: drawn {self.boundaries_drawn}",
             f"departments: created {self.departments_created}",
             f"logins: created {self.logins_created}",
-            f"scale {self.scale}, seed {self.seed}",
         ]
+        if self.register is not None:
+            lines += self.register.lines()
+        lines.append(f"scale {self.scale}, seed {self.seed}")
         return lines
 
 
@@ -164,3 +167,18 @@ def create_departments(*, actor=None) -> int:
 
 def create_logins(*, actor=None) -> int:
     return people.create_logins(actor=actor)
+
+
+def add_register(
+    *,
+    scale: float,
+    seed: int,
+    root: str = ROOT,
+    actor=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> population.RegisterSummary:
+    """Households and residents in every grid under `root` without any, and the places
+    and organisations of every village without any (demo/population.py)."""
+    return population.add_register(
+        scale=scale, seed=seed, root=root, actor=actor, progress=progress
+    )

@@ -5,6 +5,7 @@ from functools import partial
 from django.conf import settings
 
 from gridgov.accounts.queries import role_labels
+from gridgov.accounts.scope import has_permission
 
 
 def site(request) -> dict:
@@ -19,4 +20,6 @@ def site(request) -> dict:
         "session_idle_minutes": settings.SESSION_COOKIE_AGE // 60,
         # A callable, so the query runs only on pages that show the roles (templates call it).
         "user_roles": partial(role_labels, user) if signed_in else list,
+        # Whether to offer the register in the navigation (the pages check it again).
+        "can_view_registry": partial(has_permission, user, "registry.view") if signed_in else bool,
     }

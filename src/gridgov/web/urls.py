@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.web import views
+from gridgov.web import registry_views, views
 
 app_name = "web"
 
@@ -10,4 +10,58 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("regions/", views.region_browser, name="regions"),
     path("regions/<str:code>/", views.region_detail, name="region"),
+    # The register (人、地、物、组织). Records are addressed by their UUID, never by an
+    # ID number or phone, which travel only in POST bodies.
+    path("households/", registry_views.household_list, name="household_list"),
+    path("households/new/", registry_views.household_new, name="household_new"),
+    path(
+        "households/<uuid:household_uuid>/",
+        registry_views.household_card,
+        name="household_card",
+    ),
+    path(
+        "households/<uuid:household_uuid>/edit/",
+        registry_views.household_edit,
+        name="household_edit",
+    ),
+    path(
+        "households/<uuid:household_uuid>/residents/new/",
+        registry_views.resident_new,
+        name="resident_new",
+    ),
+    path("residents/", registry_views.resident_search, name="resident_search"),
+    path(
+        "residents/<uuid:resident_uuid>/",
+        registry_views.resident_detail,
+        name="resident_detail",
+    ),
+    path(
+        "residents/<uuid:resident_uuid>/edit/",
+        registry_views.resident_edit,
+        name="resident_edit",
+    ),
+    path(
+        "residents/<uuid:resident_uuid>/reveal/",
+        registry_views.resident_reveal,
+        name="resident_reveal",
+    ),
+    path(
+        "residents/<uuid:resident_uuid>/tags/",
+        registry_views.resident_add_tag,
+        name="resident_add_tag",
+    ),
+    path(
+        "residents/<uuid:resident_uuid>/tags/<uuid:tag_uuid>/end/",
+        registry_views.resident_end_tag,
+        name="resident_end_tag",
+    ),
+    path(
+        "residents/<uuid:resident_uuid>/move/",
+        registry_views.resident_move,
+        name="resident_move",
+    ),
+    path("places/", registry_views.place_list, name="place_list"),
+    path("places/new/", registry_views.place_new, name="place_new"),
+    path("organisations/", registry_views.organisation_list, name="organisation_list"),
+    path("organisations/new/", registry_views.organisation_new, name="organisation_new"),
 ]

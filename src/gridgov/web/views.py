@@ -12,6 +12,7 @@ from gridgov.accounts.queries import scope_roots, work_assignments
 from gridgov.accounts.scope import access
 from gridgov.regions import queries
 from gridgov.regions.models import Region
+from gridgov.web import registry_pages
 from gridgov.web.forms import LoginForm, RegionSearchForm
 
 SEARCH_PAGE_SIZE = 20
@@ -56,5 +57,8 @@ def region_detail(request, code: str):
         "path": queries.path_to(region, visible),
         "children": queries.children_of(region, request.user),
         "map_url": reverse("api:region_map", kwargs={"code": region.code}),
+        "household_count": registry_pages.household_count(request.user, region.code),
+        "can_add_household": region.is_grid
+        and registry_pages.can(request.user, "registry.edit", region.code),
     }
     return render(request, "web/region.html", context)

@@ -1,7 +1,7 @@
 """`gridgov demo`: the Xiangxi demonstration data, and the table of demo logins.
 
-gridgov demo [--scale S] [--seed N]    load or complete the demo (idempotent)
-gridgov demo --logins                  print the demo logins and their password
+gridgov demo [--scale S] [--seed N] [--within CODE]   load or complete the demo (idempotent)
+gridgov demo --logins                                 print the demo logins and their password
 """
 
 import time
@@ -48,8 +48,13 @@ class Command(BaseCommand):
             "--scale",
             type=float,
             default=0.02,
-            help="size of the registry data as a share of Xiangxi's real population "
-            "(1 = about 2.9 million people); recorded, used by later demo steps",
+            help="size of the register as a share of Xiangxi's population "
+            "(1 = about 2.6 million residents in 850,000 households)",
+        )
+        parser.add_argument(
+            "--within",
+            default=generate.ROOT,
+            help="fill the register only within this region code (default: the prefecture)",
         )
         parser.add_argument(
             "--seed",
@@ -61,7 +66,7 @@ class Command(BaseCommand):
             "--logins", action="store_true", help="only print the demo logins and exit"
         )
 
-    def handle(self, *args, scale: float, seed: int, logins: bool, **options):
+    def handle(self, *args, scale: float, seed: int, within: str, logins: bool, **options):
         if settings.GRIDGOV_ENV == "production":
             raise CommandError(
                 "演示数据包含公开密码的账号，不能用于生产环境 The demo creates logins with a "
@@ -73,11 +78,15 @@ class Command(BaseCommand):
             return
         if not 0 < scale <= 1:
             raise CommandError("--scale must be more than 0 and at most 1")
-        summary = self.generate(console, scale=scale, seed=seed)
+        if not (within.isdigit() and within.startswith(generate.ROOT)):
+            raise CommandError(f"--within must be a region code in Xiangxi ({generate.ROOT}…)")
+        summary = self.generate(console, scale=scale, seed=seed, within=within)
         for line in summary.lines():
             console.print(line)
 
-    def generate(self, console: Console, *, scale: float, seed: int) -> generate.DemoSummary:
+    def generate(
+        self, console: Console, *, scale: float, seed: int, within: str
+    ) -> generate.DemoSummary:
         summary = generate.DemoSummary(scale=scale, seed=seed)
         started = time.monotonic()
         columns = (
@@ -107,6 +116,16 @@ class Command(BaseCommand):
             task = progress.add_task("演示账号 logins", total=1)
             summary.logins_created = generate.create_logins()
             progress.update(task, completed=1)
+
+            task = progress.add_task("户与人、地、物、组织 register", total=None)
+            summary.register = generate.add_register(
+                scale=scale,
+                seed=seed,
+                root=within,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+            if progress.tasks[task].total is None:  # every grid already had households
+                progress.update(task, total=1, completed=1)
         console.print(f"took {time.monotonic() - started:.1f} s")
         return summary
 

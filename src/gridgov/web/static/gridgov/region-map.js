@@ -6,6 +6,10 @@
  * an optional tile server and the messages in the user's language. Government intranets
  * often have no tile server, so without one the polygons are drawn on a blank background
  * and each one carries its name as a label.
+ *
+ * A household card sets data-point-lat / data-point-lon (and data-point-label): the point is
+ * drawn as a dot inside its grid, and the grid's name moves to a hover label so that it
+ * does not sit on top of the dot (households default to the grid's centre).
  */
 (function () {
   "use strict";
@@ -19,6 +23,22 @@
   var CHILD_STYLE = { color: "#1f5f8b", weight: 1.5, fillColor: "#5b9bd5", fillOpacity: 0.22 };
   var CHILD_HOVER = { weight: 3, fillOpacity: 0.4 };
   var OUTLINE_STYLE = { color: "#1b2b3a", weight: 2, dashArray: "6 4", fill: false };
+  var POINT_STYLE = {
+    radius: 8,
+    color: "#ffffff",
+    weight: 3,
+    fillColor: "#c2410c",
+    fillOpacity: 1,
+  };
+  var POINT_ZOOM = 16;
+
+  // The point of a household card, or null on a region page.
+  function pointFromSettings() {
+    var lat = parseFloat(settings.pointLat);
+    var lon = parseFloat(settings.pointLon);
+    return isFinite(lat) && isFinite(lon) ? L.latLng(lat, lon) : null;
+  }
+  var point = pointFromSettings();
 
   function showMessage(text) {
     element.classList.add("region-map-empty");
@@ -61,7 +81,7 @@
       onEachFeature: function (feature, layer) {
         var properties = feature.properties || {};
         layer.bindTooltip(properties.name || properties.code, {
-          permanent: true,
+          permanent: !point,
           direction: "center",
           className: "region-label",
         });
@@ -139,10 +159,23 @@
     });
   }
 
+  function addPoint(map) {
+    var marker = L.circleMarker(point, POINT_STYLE).addTo(map);
+    if (settings.pointLabel) {
+      marker.bindTooltip(settings.pointLabel, { direction: "top", offset: [0, -8] });
+    }
+    var path = marker.getElement && marker.getElement();
+    if (path) {
+      path.setAttribute("data-point", "");
+      path.setAttribute("aria-label", settings.pointLabel || "");
+    }
+    return marker;
+  }
+
   function draw(data) {
     var own = data.region || {};
     var hasChildren = data.features && data.features.length > 0;
-    if (!hasChildren && !own.geometry) {
+    if (!hasChildren && !own.geometry && !point) {
       showMessage(settings.emptyText);
       return;
     }
@@ -151,13 +184,26 @@
       ? L.geoJSON(own.geometry, { style: OUTLINE_STYLE, interactive: false }).addTo(map)
       : null;
     var children = hasChildren ? addChildren(map, data, own.code) : null;
-    var bounds = (children || outline).getBounds();
-    if (outline) {
-      bounds.extend(outline.getBounds());
+    var shapes = children || outline;
+    if (shapes) {
+      var bounds = shapes.getBounds();
+      if (outline) {
+        bounds.extend(outline.getBounds());
+      }
+      if (point) {
+        bounds.extend(point);
+      }
+      map.fitBounds(bounds, { padding: [12, 12] });
+    } else {
+      map.setView(point, POINT_ZOOM);
     }
-    map.fitBounds(bounds, { padding: [12, 12] });
+    if (point) {
+      addPoint(map);
+    }
     if (children) {
       nameShapes(children);
+    }
+    if (children && !point) {
       declutterLabels(map, children);
       map.on("zoomend", function () {
         declutterLabels(map, children);

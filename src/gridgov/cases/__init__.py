@@ -1,0 +1,1 @@
+"""Events (事件): intake, the workflow across levels and departments, deadlines, supervision."""

@@ -1,0 +1,310 @@
+"""Changes to events outside the workflow table: intake, and the calendar's configuration.
+Every state change after intake goes through `cases.workflow.transition()`.
+
+Each action is atomic, takes a keyword-only `actor`, and writes its audit entry.
+"""
+
+import math
+import uuid as uuid_module
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from gridgov.accounts import audit
+from gridgov.accounts.actions import home_region
+from gridgov.accounts.scope import assignments_with, has_permission
+from gridgov.cases import calendar, deadlines, holidays, notifications
+from gridgov.cases.choices import (
+    LEVEL_FOR_CODE_LENGTH,
+    OPEN_STATES,
+    Level,
+    NotificationKind,
+    Source,
+    State,
+    Urgency,
+)
+from gridgov.cases.models import CalendarDay, Category, Event, EventStep
+from gridgov.cases.workflow import PermissionDenied
+from gridgov.regions import geometry
+from gridgov.regions.models import Region
+
+DUPLICATE_RADIUS_METRES = 200
+DUPLICATE_DAYS = 7
+_METRES_PER_DEGREE = 111_320  # of latitude; of longitude, times cos(latitude)
+_EARTH_RADIUS_METRES = 6_371_000
+
+
+def _grid_for(grid: Region | None, latitude: float | None, longitude: float | None) -> Region:
+    """The grid the worker chose, or the one containing the point."""
+    if grid is not None:
+        if grid.level != "grid":
+            raise ValidationError({"grid": "必须选择一个网格 Choose a grid."})
+        return grid
+    if latitude is None or longitude is None:
+        raise ValidationError({"grid": "请选择网格或给出位置 Choose a grid or give the location."})
+    code = geometry.locate(latitude, longitude)
+    found = Region.objects.filter(code=code, level="grid").first() if code else None
+    if found is None:
+        raise ValidationError(
+            {
+                "latitude": "该位置不在任何网格内，请选择网格 The location is not inside any "
+                "grid: choose the grid."
+            }
+        )
+    return found
+
+
+def _reporting_level(actor, grid_code: str) -> str:
+    """The level of the unit through which the actor reports here: the grid for a grid
+    worker, the township for a township centre's hotline operator (a prefecture-wide role
+    reports as the county). People without a role report as residents, to the grid."""
+    codes = [
+        a.region_code
+        for a in assignments_with(actor, "cases.report")
+        if a.region_code and grid_code.startswith(a.region_code)
+    ]
+    if not codes:
+        return Level.GRID
+    length = max(len(code) for code in codes)
+    return LEVEL_FOR_CODE_LENGTH.get(length, Level.COUNTY)
+
+
+def _category(value) -> Category:
+    if isinstance(value, Category):
+        category = value
+    else:
+        category = Category.objects.select_related("parent").filter(code=value).first()
+    if category is None or not category.is_active:
+        raise ValidationError({"category": "未知或停用的类别 Unknown or retired category."})
+    return category
+
+
+@transaction.atomic
+def report_event(
+    *,
+    actor,
+    uuid: uuid_module.UUID,
+    title: str,
+    category: Category | str,
+    description: str = "",
+    urgency: str = Urgency.MEDIUM,
+    emergency_grade: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    grid: Region | None = None,
+    address: str = "",
+    source: str = Source.GRID_WORKER,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    is_urgent: bool = False,
+    is_long_standing: bool = False,
+) -> tuple[Event, bool]:
+    """上报: take in a new event; returns (event, created).
+
+    The grid comes from the location when none is chosen. The event starts at the
+    reporting unit (a grid worker's grid, a township centre's hotline desk), with its
+    acceptance deadline from the rules. The client's UUID is unique in the database, so a
+    retry after a lost response returns the first event instead of a twin.
+    """
+    existing = Event.objects.filter(uuid=uuid).first()
+    if existing is not None:
+        return _replayed(actor, existing), False
+    grid = _grid_for(grid, latitude, longitude)
+    if not has_permission(actor, "cases.report", grid.code):
+        raise PermissionDenied("report")
+    now = timezone.now()
+    event = Event(
+        uuid=uuid,
+        title=(title or "").strip(),
+        description=description,
+        category=_category(category),
+        urgency=urgency,
+        emergency_grade=emergency_grade,
+        latitude=latitude if latitude is not None else grid.centroid_lat,
+        longitude=longitude if longitude is not None else grid.centroid_lon,
+        address=address,
+        grid=grid,
+        region_code=grid.code,
+        source=source,
+        reporter=actor,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        is_urgent=is_urgent,
+        is_long_standing=is_long_standing,
+        reported_at=now,
+    )
+    event.origin_level = _reporting_level(actor, grid.code)
+    event.place_at(event.origin_level)
+    event.full_clean(exclude=["grid", "tracking_code"], validate_unique=False)
+    deadlines.start(event, deadlines.ACCEPT, now)
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        # Another request with the same UUID won the race: answer with its event.
+        existing = Event.objects.filter(uuid=uuid).first()
+        if existing is None:
+            raise
+        return _replayed(actor, existing), False
+    EventStep.objects.create(
+        event=event,
+        action="report",
+        actor=actor,
+        actor_label=str(actor),
+        to_state=State.REPORTED,
+        to_level=event.level,
+        note=description[:500],
+        details={"source": source},
+        created_at=now,
+    )
+    audit.record(
+        actor=actor,
+        action="cases.report",
+        instance=event,
+        region_code=event.region_code,
+        after=audit.snapshot(
+            event,
+            [
+                "title",
+                "category",
+                "urgency",
+                "region_code",
+                "level",
+                "source",
+                "accept_due",
+                "reporter_phone",
+            ],
+        ),
+    )
+    staff = [u for u in notifications.unit_users(event.holder_code, "cases.accept") if u != actor]
+    notifications.notify(
+        staff, event, NotificationKind.ASSIGNMENT, f"新事件待受理 New event: {event.title}"
+    )
+    return event, True
+
+
+def _replayed(actor, event: Event) -> Event:
+    # Someone else's UUID: say nothing about a record the actor may not see.
+    if not Event.objects.visible_to(actor).filter(pk=event.pk).exists():
+        raise Http404
+    return event
+
+
+# --- Duplicates ------------------------------------------------------------------------------
+
+
+def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine); plenty for 200 m."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * _EARTH_RADIUS_METRES * math.asin(math.sqrt(a))
+
+
+def nearby_open_events(
+    *,
+    category: Category,
+    latitude: float,
+    longitude: float,
+    around: datetime,
+    actor=None,
+    radius: float = DUPLICATE_RADIUS_METRES,
+    days: int = DUPLICATE_DAYS,
+) -> list[Event]:
+    """Open events of the category within `radius` metres and `days` days of a moment,
+    nearest first. A bounding box on the indexed columns narrows the rows; the exact
+    distance is computed here."""
+    dlat = radius / _METRES_PER_DEGREE
+    dlon = radius / (_METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
+    events = Event.objects.visible_to(actor) if actor is not None else Event.objects.all()
+    candidates = events.filter(
+        category=category,
+        state__in=[s for s in OPEN_STATES if s != State.MERGED],
+        reported_at__gte=around - timedelta(days=days),
+        reported_at__lte=around + timedelta(days=days),
+        latitude__range=(latitude - dlat, latitude + dlat),
+        longitude__range=(longitude - dlon, longitude + dlon),
+    )
+    measured = [
+        (distance_metres(latitude, longitude, e.latitude, e.longitude), e) for e in candidates
+    ]
+    return [event for distance, event in sorted(measured, key=lambda m: m[0]) if distance <= radius]
+
+
+def possible_duplicates(event: Event, *, actor=None) -> list[Event]:
+    """Open events that may be the same matter as `event`, to offer for merging."""
+    if event.latitude is None or event.longitude is None:
+        return []
+    return [
+        other
+        for other in nearby_open_events(
+            category=event.category,
+            latitude=event.latitude,
+            longitude=event.longitude,
+            around=event.reported_at,
+            actor=actor,
+        )
+        if other.pk != event.pk
+    ]
+
+
+# --- The calendar ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_calendar_day(*, actor, day: date, is_working_day: bool, note: str = "") -> CalendarDay:
+    """Mark a day as a holiday or a working day (a local holiday, next year's arrangement).
+    Deadlines already stored keep their values; new ones follow the edited calendar."""
+    if not has_permission(actor, "cases.configure"):
+        raise PermissionDenied("configure")
+    row = CalendarDay.objects.filter(date=day).first()
+    before = audit.snapshot(row, ["is_working_day", "note"]) if row else None
+    row, _created = CalendarDay.objects.update_or_create(
+        date=day, defaults={"is_working_day": is_working_day, "note": note}
+    )
+    audit.record(
+        actor=actor,
+        action="cases.set_calendar_day",
+        instance=row,
+        region_code=home_region(actor),
+        before=before,
+        after=audit.snapshot(row, ["date", "is_working_day", "note"]),
+    )
+    calendar.calendar_changed()
+    transaction.on_commit(calendar.calendar_changed)  # again, for readers during the write
+    return row
+
+
+@transaction.atomic
+def import_official_calendar(*, actor, years: list[int] | None = None) -> int:
+    """Add the official holidays and make-up days of `years` (default: every year the
+    chinese-calendar package knows) that the calendar does not have yet; rows already there,
+    perhaps edited by hand, are kept. Returns how many days were added."""
+    if actor is not None and not has_permission(actor, "cases.configure"):
+        raise PermissionDenied("configure")
+    wanted = [
+        CalendarDay(date=day, is_working_day=working, note=note)
+        for year in (years or holidays.known_years())
+        for day, working, note in holidays.official_days(year)
+    ]
+    present = set(
+        CalendarDay.objects.filter(date__in=[row.date for row in wanted]).values_list(
+            "date", flat=True
+        )
+    )
+    new = [row for row in wanted if row.date not in present]
+    CalendarDay.objects.bulk_create(new)
+    if new:
+        audit.record(
+            actor=actor,
+            action="cases.import_official_calendar",
+            region_code=home_region(actor) if actor is not None else "",
+            after={"days": len(new), "from": str(new[0].date), "to": str(new[-1].date)},
+        )
+        calendar.calendar_changed()
+        transaction.on_commit(calendar.calendar_changed)
+    return len(new)
