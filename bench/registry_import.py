@@ -276,6 +276,7 @@ def stored_residents(rows: list[list[str]]) -> tuple[list[str], list[tuple]]:
     from gridgov.regions.pinyin import pinyin_keys
     from gridgov.registry.bulk import stored_now
     from gridgov.registry.columns import CODED_WORDS
+    from gridgov.registry.imports import RESIDENT_COLUMNS
 
     grids = dict(Region.objects.filter(level="grid").values_list("code", "id"))
     with connection.cursor() as cursor:
@@ -283,32 +284,7 @@ def stored_residents(rows: list[list[str]]) -> tuple[list[str], list[tuple]]:
         next_id = cursor.fetchone()[0] + 1
     now = stored_now()
     keys: dict[str, tuple[str, str]] = {}
-    columns = [
-        "id",
-        "uuid",
-        "grid_id",
-        "region_code",
-        "version",
-        "created_at",
-        "updated_at",
-        "household_id",
-        "name",
-        "name_pinyin",
-        "name_initials",
-        "id_number",
-        "id_last6",
-        "birth_date",
-        "sex",
-        "ethnicity",
-        "phone",
-        "relation_to_head",
-        "residence_status",
-        "away_since",
-        "education",
-        "health_insurance",
-        "disability_level",
-        "notes",
-    ]
+    columns = list(RESIDENT_COLUMNS)
     stored = []
     for offset, row in enumerate(rows):
         name = row[6]

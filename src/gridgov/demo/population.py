@@ -20,7 +20,7 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +38,7 @@ from gridgov.regions.models import Region
 from gridgov.regions.pinyin import pinyin_keys
 from gridgov.registry import idnumbers
 from gridgov.registry.choices import OrganisationKind, PlaceKind
+from gridgov.registry.imports import RESIDENT_COLUMNS
 from gridgov.registry.models import Household, Organisation, Place, PopulationTag, Resident
 
 # The prefecture at scale 1: about 2.6 million registered residents in 850,000 households
@@ -110,32 +111,6 @@ HOUSEHOLD_COLUMNS = [
     "household_type",
     "housing_safety",
     "head_id",
-    "notes",
-]
-RESIDENT_COLUMNS = [
-    "id",
-    "uuid",
-    "grid_id",
-    "region_code",
-    "version",
-    "created_at",
-    "updated_at",
-    "household_id",
-    "name",
-    "name_pinyin",
-    "name_initials",
-    "id_number",
-    "id_last6",
-    "birth_date",
-    "sex",
-    "ethnicity",
-    "phone",
-    "relation_to_head",
-    "residence_status",
-    "away_since",
-    "education",
-    "health_insurance",
-    "disability_level",
     "notes",
 ]
 TAG_COLUMNS = [
@@ -305,11 +280,11 @@ class _Writer:
             start = cursor.fetchone()[0] + 1
         return list(range(start, start + count))
 
-    def write(self, model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    def write(self, model: type[models.Model], columns: Sequence[str], rows: list[tuple]) -> None:
         if not rows:
             return
         extra_columns, extra_values = _extra_defaults(model, columns)
-        all_columns = columns + extra_columns
+        all_columns = [*columns, *extra_columns]
         quoted = ", ".join(connection.ops.quote_name(column) for column in all_columns)
         table = connection.ops.quote_name(model._meta.db_table)
         if self.copy:

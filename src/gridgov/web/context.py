@@ -22,5 +22,7 @@ def site(request) -> dict:
         "user_roles": partial(role_labels, user) if signed_in else list,
         # Whether to offer the register in the navigation (the pages check it again).
         "can_view_registry": partial(has_permission, user, "registry.view") if signed_in else bool,
-        "can_import_registry": partial(has_permission, user, "registry.import") if signed_in else bool,
+        "can_import_registry": partial(has_permission, user, "registry.import")
+        if signed_in
+        else bool,
     }
