@@ -3,6 +3,7 @@ used as values so exports upstream (GB/T 31000-2015) need no translation."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class HouseholdType(models.TextChoices):
@@ -94,8 +95,9 @@ class RelationToHead(models.TextChoices):
 
     HEAD = "02", _("户主")
     SPOUSE = "10", _("配偶")
-    SON = "20", _("子")
-    DAUGHTER = "30", _("女")
+    # "子" and "女" are also words for sex: the context keeps "daughter" from becoming "female".
+    SON = "20", pgettext_lazy("relation to head", "子")
+    DAUGHTER = "30", pgettext_lazy("relation to head", "女")
     GRANDCHILD = "40", _("孙子女")
     PARENT = "50", _("父母")
     GRANDPARENT = "60", _("祖父母")
