@@ -86,7 +86,7 @@ def test_notifications_go_out_through_the_channels_only_after_commit(
 
 
 def test_a_failing_channel_does_not_lose_the_notification(story, settings, caplog):
-    settings.GRIDGOV_CASES_CHANNELS = ["gridgov.cases.channels.SmsChannel"]
+    settings.GRIDGOV_CASES_CHANNELS = ["gridgov.testing.cases.UnreachableGatewayChannel"]
     event = story.dispatched()
     ids = list(Notification.objects.filter(event=event).values_list("pk", flat=True))
     assert tasks.deliver_notifications.call_local(ids) == 0

@@ -15,6 +15,7 @@ setting. Two are expected in deployments and left as documented extension points
   as JSON to the robot's webhook URL (one per unit), with a short timeout.
 """
 
+import abc
 import logging
 from dataclasses import dataclass
 
@@ -39,13 +40,14 @@ class OutboundMessage:
     tracking_code: str
 
 
-class Channel:
+class Channel(abc.ABC):
     """One way of reaching people outside the application."""
 
     name = "channel"
 
+    @abc.abstractmethod
     def send(self, message: OutboundMessage) -> None:
-        raise NotImplementedError
+        """Deliver one message, or raise: the caller logs the failure and carries on."""
 
 
 class LoggingChannel(Channel):
@@ -64,24 +66,6 @@ class LoggingChannel(Channel):
         )
         LoggingChannel.sent.append(message)
         del LoggingChannel.sent[:-1000]
-
-
-class SmsChannel(Channel):
-    """Extension point: send through an SMS gateway (see the module's docstring)."""
-
-    name = "sms"
-
-    def send(self, message: OutboundMessage) -> None:
-        raise NotImplementedError("configure an SMS gateway before enabling this channel")
-
-
-class WeComWebhookChannel(Channel):
-    """Extension point: post to a WeChat Work group robot (see the module's docstring)."""
-
-    name = "wecom"
-
-    def send(self, message: OutboundMessage) -> None:
-        raise NotImplementedError("configure a WeChat Work webhook before enabling this channel")
 
 
 def configured_channels() -> list[Channel]:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from gridgov.cases import actions, workflow
 from gridgov.cases.calendar import SHANGHAI
+from gridgov.cases.channels import Channel, OutboundMessage
 from gridgov.cases.choices import Level
 from gridgov.regions.models import Region
 from gridgov.testing import personas
@@ -110,3 +111,12 @@ class Story:
 
     def at_state(self, state: str, **fields):
         return getattr(self, state)(**fields)
+
+
+class UnreachableGatewayChannel(Channel):
+    """A gateway at the edge of the world that is down: every send fails."""
+
+    name = "unreachable"
+
+    def send(self, message: OutboundMessage) -> None:
+        raise ConnectionError("the gateway did not answer")
