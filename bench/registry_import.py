@@ -160,27 +160,6 @@ GIVEN = [
 ]
 PHONE_BLOCKS = ("138", "139", "150", "151", "158", "159", "187", "188", "136", "177", "199")
 TAGS = ("脱贫户", "低保对象", "残疾人", "留守老人", "留守儿童", "独居老人", "退役军人", "监测户")
-HEADERS = [
-    "网格代码",
-    "户编号",
-    "地址",
-    "门牌号",
-    "户别",
-    "住房安全等级",
-    "姓名",
-    "身份证号码",
-    "性别",
-    "出生日期",
-    "民族",
-    "联系电话",
-    "与户主关系",
-    "居住状态",
-    "文化程度",
-    "医疗保险",
-    "残疾等级",
-    "人群标签",
-    "备注",
-]
 
 
 # --- A township's file, generated ------------------------------------------------------------
@@ -256,9 +235,11 @@ def generate(grids: list[str], rows: int, seed: int = SEED) -> list[list[str]]:
 
 
 def write_file(path: Path, rows: list[list[str]]) -> None:
+    from gridgov.registry.columns import COLUMNS
+
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(HEADERS)
+        writer.writerow([column.header for column in COLUMNS])
         writer.writerows(rows)
 
 

@@ -38,7 +38,7 @@ from gridgov.regions.models import Region
 from gridgov.regions.pinyin import pinyin_keys
 from gridgov.registry import idnumbers
 from gridgov.registry.choices import OrganisationKind, PlaceKind
-from gridgov.registry.imports import RESIDENT_COLUMNS
+from gridgov.registry.imports import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
 from gridgov.registry.models import Household, Organisation, Place, PopulationTag, Resident
 
 # The prefecture at scale 1: about 2.6 million registered residents in 850,000 households
@@ -95,24 +95,6 @@ COOPERATIVE_PRODUCTS = {
 ALL_PRODUCTS = ["中药材", "蜂蜜", "油茶", "生猪", "蔬菜"]
 
 # The columns the demo fills; any other column gets its field's default.
-HOUSEHOLD_COLUMNS = [
-    "id",
-    "uuid",
-    "grid_id",
-    "region_code",
-    "version",
-    "created_at",
-    "updated_at",
-    "address",
-    "register_number",
-    "house_number",
-    "latitude",
-    "longitude",
-    "household_type",
-    "housing_safety",
-    "head_id",
-    "notes",
-]
 TAG_COLUMNS = [
     "uuid",
     "resident_id",
