@@ -16,6 +16,9 @@ from gridgov.accounts.api import (
     users_router,
 )
 from gridgov.accounts.auth import API_AUTH
+from gridgov.cases.api import events_router
+from gridgov.cases.api_attachments import attachments_router
+from gridgov.poverty.api import poverty_router
 from gridgov.regions.api import router as regions_router
 from gridgov.registry import actions as registry_actions
 from gridgov.registry.api import (
@@ -25,6 +28,7 @@ from gridgov.registry.api import (
     residents_router,
 )
 from gridgov.registry.api_exports import exports_router
+from gridgov.visits.api import visits_router
 
 api = NinjaAPI(
     title="gridgov API",
@@ -45,6 +49,10 @@ api.add_router("/residents", residents_router)
 api.add_router("/places", places_router)
 api.add_router("/organisations", organisations_router)
 api.add_router("/exports", exports_router)
+api.add_router("/events", events_router)
+api.add_router("/attachments", attachments_router)
+api.add_router("/visits", visits_router)
+api.add_router("/poverty", poverty_router)
 
 
 @api.exception_handler(registry_actions.PermissionDenied)

@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "gridgov.accounts",
     "gridgov.registry",
     "gridgov.cases",
+    "gridgov.visits",
+    "gridgov.poverty",
     "gridgov.web",
     "gridgov.demo",
 ]

@@ -30,6 +30,13 @@ COLUMNS = {
     "Verify results": "cases.verify",
     "Rate answers": "cases.rate",
     "Configure categories and deadlines": "cases.configure",
+    "See visits": "visits.view",
+    "Record visits": "visits.record",
+    "See poverty monitoring": "poverty.view",
+    "Report households at risk": "poverty.report",
+    "Review at the village": "poverty.review",
+    "Approve monitoring": "poverty.approve",
+    "Configure monitoring lines": "poverty.configure",
 }
 
 

@@ -93,6 +93,28 @@ CASE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 PERMISSIONS = {role: granted | CASE_PERMISSIONS[role] for role, granted in PERMISSIONS.items()}
 
+# --- Visits and poverty-relapse monitoring (the visits and poverty apps) ---
+# The people in the field (grid staff, village cadres, township centres) record visits and
+# work-log entries, find households at risk and record their income, checklist and help.
+# A village cadre reviews what was found and decides the risk reviews the rules raise; a
+# township or county centre approves monitoring, clears the risk and closes. Leaders and
+# administrators look; the county centre and administrators set monitoring lines and rule
+# thresholds. Departments have no part here.
+_FIELD = {"visits.view", "visits.record", "poverty.view", "poverty.report"}
+FIELD_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.GRID_WORKER: frozenset(_FIELD),
+    Role.GRID_LEADER: frozenset(_FIELD),
+    Role.VILLAGE_CADRE: frozenset(_FIELD | {"poverty.review"}),
+    Role.TOWNSHIP_CENTRE: frozenset(_FIELD | {"poverty.approve"}),
+    Role.COUNTY_CENTRE: frozenset(
+        {"visits.view", "poverty.view", "poverty.approve", "poverty.configure"}
+    ),
+    Role.DEPARTMENT_HANDLER: frozenset(),
+    Role.LEADER: frozenset({"visits.view", "poverty.view"}),
+    Role.ADMINISTRATOR: frozenset({"visits.view", "poverty.view", "poverty.configure"}),
+}
+PERMISSIONS = {role: granted | FIELD_PERMISSIONS[role] for role, granted in PERMISSIONS.items()}
+
 # Every permission any role holds; a permission name outside this set is a programming error.
 ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())
 

@@ -1,0 +1,1 @@
+"""Visits to households, places and organisations, the work log, and visit plans."""

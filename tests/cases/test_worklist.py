@@ -1,0 +1,104 @@
+"""Worklists: each person sees what waits for them, in the right bucket, soonest deadline
+first, in a fixed number of queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from gridgov.cases import worklist
+from gridgov.cases.choices import Level
+from gridgov.testing.cases import act, at, report, user
+
+
+def _keys(events):
+    return [(event.pk, event.bucket) for event in events]
+
+
+@pytest.mark.django_db
+def test_a_new_report_waits_for_its_grid_and_nobody_else(clock):
+    event = report("worker_a")
+    assert _keys(worklist.worklist(user("worker_a"))) == [(event.pk, worklist.ACCEPT)]
+    for other in ("worker_b", "cadre", "township", "handler", "leader"):
+        assert list(worklist.worklist(user(other))) == [], other
+
+
+@pytest.mark.django_db
+def test_the_event_moves_from_list_to_list_as_it_is_escalated_and_dispatched(story, civil):
+    event = story.accepted()
+    assert _keys(worklist.worklist(user("township"))) == [(event.pk, worklist.DISPATCH)]
+    assert list(worklist.worklist(user("handler"))) == []
+
+    act(event, "dispatch", "township", lead=story.police, assisting=[story.civil_affairs])
+    assert list(worklist.worklist(user("township"))) == []
+    assert _keys(worklist.worklist(user("handler"))) == [(event.pk, worklist.HANDLE)]
+    assert _keys(worklist.worklist(civil)) == [(event.pk, worklist.HANDLE)]
+
+
+@pytest.mark.django_db
+def test_a_handled_event_waits_for_verification_by_the_unit_that_reported_it(story):
+    event = story.handled()
+    assert _keys(worklist.worklist(user("worker_a"))) == [(event.pk, worklist.VERIFY)]
+    assert list(worklist.worklist(user("handler"))) == []
+    assert list(worklist.worklist(user("worker_b"))) == []
+
+
+@pytest.mark.django_db
+def test_a_pending_extension_waits_for_the_dispatcher_not_for_who_asked(story):
+    event = story.in_progress()
+    act(event, "request_extension", "handler", amount=3, reason="需要协调水利部门")
+    assert _keys(worklist.worklist(user("township"))) == [(event.pk, worklist.APPROVE)]
+    assert worklist.counts(user("township")) == {
+        worklist.ACCEPT: 0,
+        worklist.APPROVE: 1,
+        worklist.DISPATCH: 0,
+        worklist.HANDLE: 0,
+        worklist.VERIFY: 0,
+    }
+
+
+@pytest.mark.django_db
+def test_overdue_first_then_soonest_deadline(clock):
+    # Reported on three days: the oldest acceptance deadline comes first.
+    first = report("worker_a", title="第一件")
+    clock(at(2025, 9, 16))
+    second = report("worker_a", title="第二件")
+    clock(at(2025, 9, 17))
+    third = report("worker_a", title="第三件", urgency="high")
+    ordered = [event.pk for event in worklist.worklist(user("worker_a"))]
+    dues = {e.pk: e.due for e in worklist.worklist(user("worker_a"))}
+    assert ordered == sorted(ordered, key=lambda pk: (dues[pk], pk))
+    assert set(ordered) == {first.pk, second.pk, third.pk}
+
+
+@pytest.mark.django_db
+def test_one_bucket_at_a_time(story):
+    accepted = story.accepted()
+    waiting = story.reported(level=Level.TOWNSHIP)
+    township = user("township")
+    assert [e.pk for e in worklist.worklist(township, worklist.ACCEPT)] == [waiting.pk]
+    assert [e.pk for e in worklist.worklist(township, worklist.DISPATCH)] == [accepted.pk]
+    assert list(worklist.worklist(township, worklist.VERIFY)) == []
+
+
+@pytest.mark.django_db
+def test_the_query_count_does_not_grow_with_the_list(clock):
+    township = user("township")
+    for index in range(3):
+        event = report("worker_a", title=f"事件{index}")
+        act(event, "escalate", "worker_a", to_level=Level.VILLAGE)
+        act(event, "escalate", "cadre", to_level=Level.TOWNSHIP)
+
+    def queries_for_page() -> int:
+        township_fresh = user("township")
+        with CaptureQueriesContext(connection) as captured:
+            for event in worklist.worklist(township_fresh)[:50]:
+                str(event.category), event.lead_department
+        return len(captured)
+
+    few = queries_for_page()
+    for index in range(10):
+        event = report("worker_a", title=f"更多{index}")
+        act(event, "escalate", "worker_a", to_level=Level.VILLAGE)
+        act(event, "escalate", "cadre", to_level=Level.TOWNSHIP)
+    assert len(worklist.worklist(township)) == 13
+    assert queries_for_page() == few
