@@ -78,9 +78,7 @@ def bucket_conditions(user) -> dict[str, Q]:
     for code in _unit_codes(user, "cases.accept"):
         conditions[ACCEPT].append(Q(state=State.REPORTED, holder_code=code))
         # Below the centres an accepted case is handled where it is.
-        conditions[HANDLE].append(
-            Q(state=State.ACCEPTED, holder_code=code, level__in=LOCAL_LEVELS)
-        )
+        conditions[HANDLE].append(Q(state=State.ACCEPTED, holder_code=code, level__in=LOCAL_LEVELS))
     for code in _unit_codes(user, "cases.dispatch"):
         conditions[DISPATCH].append(
             Q(state=State.ACCEPTED, holder_code=code, level__in=CENTRE_LEVELS)
@@ -106,9 +104,7 @@ def bucket_conditions(user) -> dict[str, Q]:
             continue
         # The unit that reported verifies; whoever reported the result does not.
         conditions[VERIFY].append(
-            Q(state=State.HANDLED, origin_level=level)
-            & within_q(code)
-            & ~Q(handled_by=user)
+            Q(state=State.HANDLED, origin_level=level) & within_q(code) & ~Q(handled_by=user)
         )
     return {key: q for key, parts in conditions.items() if (q := _any(parts)) is not None}
 
