@@ -32,6 +32,7 @@ from gridgov.regions import geometry
 from gridgov.regions.models import Region
 
 DUPLICATE_RADIUS_METRES = 200
+RESIDENT_SOURCES = (Source.RESIDENT_WEB, Source.RESIDENT_OPEN311)
 DUPLICATE_DAYS = 7
 _METRES_PER_DEGREE = 111_320  # of latitude; of longitude, times cos(latitude)
 _EARTH_RADIUS_METRES = 6_371_000
@@ -102,7 +103,8 @@ def report_event(
     is_urgent: bool = False,
     is_long_standing: bool = False,
 ) -> tuple[Event, bool]:
-    """上报: take in a new event; returns (event, created).
+    """上报: take in a new event; returns (event, created). `actor` is None for a resident
+    without an account (source resident_web or resident_open311).
 
     The grid comes from the location when none is chosen. The event starts at the
     reporting unit (a grid worker's grid, a township centre's hotline desk), with its
@@ -113,7 +115,12 @@ def report_event(
     if existing is not None:
         return _replayed(actor, existing), False
     grid = _grid_for(grid, latitude, longitude)
-    if not has_permission(actor, "cases.report", grid.code):
+    if actor is None:
+        # A resident without an account (the public page, Open311): their request goes to
+        # the grid it is in, like any other report.
+        if source not in RESIDENT_SOURCES:
+            raise PermissionDenied("report")
+    elif not has_permission(actor, "cases.report", grid.code):
         raise PermissionDenied("report")
     now = timezone.now()
     event = Event(
@@ -153,7 +160,7 @@ def report_event(
         event=event,
         action="report",
         actor=actor,
-        actor_label=str(actor),
+        actor_label=str(actor) if actor is not None else "群众 resident",
         to_state=State.REPORTED,
         to_level=event.level,
         note=description[:500],
@@ -187,6 +194,8 @@ def report_event(
 
 
 def _replayed(actor, event: Event) -> Event:
+    if actor is None and event.reporter_id is None and event.source in RESIDENT_SOURCES:
+        return event  # the resident's own retry: the UUID came from their page
     # Someone else's UUID: say nothing about a record the actor may not see.
     if not Event.objects.visible_to(actor).filter(pk=event.pk).exists():
         raise Http404

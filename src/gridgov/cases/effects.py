@@ -554,7 +554,8 @@ def rate(change: Change) -> None:
         raise ValidationError({"score": "须为 1 到 5 的整数 A whole number from 1 to 5."})
     change.take_note("comment")
     change.event.satisfaction = score
-    on_behalf = change.actor.pk != change.event.reporter_id
+    by_resident = change.actor.pk is None  # a resident with their tracking code
+    on_behalf = not by_resident and change.actor.pk != change.event.reporter_id
     change.step_details.update({"score": score, "on_behalf": on_behalf})
 
 

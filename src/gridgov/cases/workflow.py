@@ -71,6 +71,25 @@ class VersionConflict(Exception):
         self.current_version = current_version
 
 
+class ResidentReporter:
+    """A resident without an account, acting on the event they reported: the tracking code
+    they were given proves it. Such a reporter may take the reporter's actions (rate,
+    reopen) on that one event, and nothing else."""
+
+    pk = None
+    is_authenticated = False
+    is_active = False
+
+    def __init__(self, tracking_code: str):
+        self.tracking_code = (tracking_code or "").strip().upper()
+
+    def __str__(self) -> str:
+        return "群众 resident"
+
+    def owns(self, event: Event) -> bool:
+        return bool(self.tracking_code) and self.tracking_code == event.tracking_code
+
+
 # --- Whose action it is --------------------------------------------------------------------
 
 HOLDER = "holder"  # the unit holding the event, or a unit above it
@@ -468,6 +487,8 @@ def _authorise(spec: Transition, actor, event: Event) -> tuple[bool, object]:
         # Four eyes: whoever reported the result does not verify it.
         allowed = _unit_may(actor, spec.permission, event.origin_code)
         return allowed and actor.pk != event.handled_by_id, None
+    if isinstance(actor, ResidentReporter):
+        return who == REPORTER and actor.owns(event), None
     if who == REPORTER:
         is_reporter = event.reporter_id is not None and actor.pk == event.reporter_id
         return is_reporter or _unit_may(actor, spec.permission, event.region_code), None
@@ -523,7 +544,7 @@ def transition(
     if spec is None:
         raise ValueError(f"unknown action {action!r}")
     with transaction.atomic():
-        if not Event.objects.visible_to(actor).filter(pk=event.pk).exists():
+        if not _can_see(actor, event):
             raise Http404
         # The row lock makes concurrent actions on one event take turns; whoever comes
         # second sees the first one's result (and usually an IllegalTransition).
@@ -532,6 +553,8 @@ def transition(
             .select_related("category__parent")
             .get(pk=event.pk)
         )
+        if isinstance(actor, ResidentReporter):
+            idempotency_key = ""  # receipts belong to accounts; a second rating is refused anyway
         if idempotency_key:
             replay = _replay(actor, idempotency_key, locked, action)
             if replay is not None:
@@ -562,7 +585,7 @@ def transition(
         step = EventStep.objects.create(
             event=locked,
             action=action,
-            actor=actor,
+            actor=actor if actor.pk is not None else None,
             actor_label=str(actor),
             department=department,
             from_state=from_state,
@@ -574,7 +597,7 @@ def transition(
             created_at=now,
         )
         for other in change.other_steps:
-            other.actor, other.actor_label, other.created_at = actor, str(actor), now
+            other.actor, other.actor_label, other.created_at = step.actor, str(actor), now
             other.save()
         audit.record(
             actor=actor,
@@ -591,6 +614,12 @@ def transition(
             _keep_receipt(actor, idempotency_key, locked, action, step)
     _copy_into(event, locked)
     return step
+
+
+def _can_see(actor, event: Event) -> bool:
+    if isinstance(actor, ResidentReporter):
+        return Event.objects.filter(pk=event.pk, tracking_code=actor.tracking_code).exists()
+    return Event.objects.visible_to(actor).filter(pk=event.pk).exists()
 
 
 def _target(spec: Transition, chosen: str | None, current: str) -> str:

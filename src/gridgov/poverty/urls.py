@@ -1,0 +1,5 @@
+"""Web pages of the poverty app."""
+
+app_name = "poverty"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Web pages of the visits app."""
+
+app_name = "visits"
+
+urlpatterns: list = []
