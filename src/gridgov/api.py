@@ -1,6 +1,7 @@
 """The one NinjaAPI: every app's router is mounted here; OpenAPI at /api/openapi.json and
 interactive docs at /api/docs, served from the installed package (no CDN)."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -16,6 +17,7 @@ from gridgov.accounts.api import (
     users_router,
 )
 from gridgov.accounts.auth import API_AUTH
+from gridgov.cases import workflow
 from gridgov.cases.api import events_router
 from gridgov.cases.api_attachments import attachments_router
 from gridgov.poverty.api import poverty_router
@@ -62,6 +64,24 @@ def on_permission_denied(request, exc):
     )
 
 
+@api.exception_handler(DjangoPermissionDenied)
+def on_action_denied(request, exc):
+    """An action the caller can see but may not take (the workflow says whose it is)."""
+    detail = str(exc) or "无权限 You do not have permission to do this here."
+    return api.create_response(request, {"detail": detail}, status=403)
+
+
+@api.exception_handler(workflow.IllegalTransition)
+def on_illegal_transition(request, exc):
+    """Not possible in the event's state: 409, with what the caller can do now."""
+    return api.create_response(
+        request,
+        {"detail": str(exc), "state": exc.state, "allowed_actions": exc.allowed},
+        status=409,
+    )
+
+
+@api.exception_handler(workflow.VersionConflict)
 @api.exception_handler(registry_actions.VersionConflict)
 def on_version_conflict(request, exc):
     response = api.create_response(

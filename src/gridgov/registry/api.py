@@ -32,6 +32,7 @@ from gridgov.registry.choices import (
     Tag,
 )
 from gridgov.registry.models import Household, Organisation, Place, PopulationTag, Resident
+from gridgov.versions import expected_version, set_etag
 
 households_router = Router(tags=["registry 户"])
 residents_router = Router(tags=["registry 人"])
@@ -332,21 +333,6 @@ def _grid_change(request, changes: dict) -> None:
         changes["grid"] = _grid(request, changes["grid"])
 
 
-def _expected_version(request) -> int | None:
-    """The version in an If-Match header (`"3"` or `W/"3"`), if the client sent one."""
-    header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
-        return None  # `*`: any current version will do
-    digits = header.removeprefix("W/").strip('"')
-    if not digits.isdigit():
-        raise HttpError(412, "If-Match 无效 The If-Match header is not a version we sent.")
-    return int(digits)
-
-
-def _etag(response: HttpResponse, version: int) -> None:
-    response["ETag"] = f'"{version}"'
-
-
 def _present(request, residents) -> list[dict]:
     residents = list(residents)
     clear = privacy.revealed_ids(request.user, residents)
@@ -391,7 +377,7 @@ def create_household(request, response: HttpResponse, payload: HouseholdIn):
     household, created = actions.create_household(
         actor=request.user, grid=_grid(request, payload.grid), uuid=payload.uuid, **fields
     )
-    _etag(response, household.version)
+    set_etag(response, household.version)
     return Status(201 if created else 200, household)
 
 
@@ -401,7 +387,7 @@ def get_household(request, response: HttpResponse, household_uuid: UUID):
     members = queries.residents_for(request.user).filter(household=household)
     household.member_views = _present(request, members)
     household.member_count = len(household.member_views)
-    _etag(response, household.version)
+    set_etag(response, household.version)
     return household
 
 
@@ -425,9 +411,9 @@ def update_household(
         actor=request.user,
         household=household,
         changes=changes,
-        expected_version=_expected_version(request),
+        expected_version=expected_version(request),
     )
-    _etag(response, household.version)
+    set_etag(response, household.version)
     return household
 
 
@@ -496,7 +482,7 @@ def create_resident(request, response: HttpResponse, payload: ResidentIn):
         actor=request.user, household=household, grid=grid, uuid=payload.uuid, **fields
     )
     resident = _resident(request, resident.uuid)
-    _etag(response, resident.version)
+    set_etag(response, resident.version)
     return Status(201 if created else 200, _present(request, [resident])[0])
 
 
@@ -505,7 +491,7 @@ def create_resident(request, response: HttpResponse, payload: ResidentIn):
 )
 def get_resident(request, response: HttpResponse, resident_uuid: UUID):
     resident = _resident(request, resident_uuid)
-    _etag(response, resident.version)
+    set_etag(response, resident.version)
     return _present(request, [resident])[0]
 
 
@@ -524,10 +510,10 @@ def update_resident(request, response: HttpResponse, resident_uuid: UUID, payloa
         actor=request.user,
         resident=resident,
         changes=changes,
-        expected_version=_expected_version(request),
+        expected_version=expected_version(request),
     )
     resident = _resident(request, resident.uuid)
-    _etag(response, resident.version)
+    set_etag(response, resident.version)
     return _present(request, [resident])[0]
 
 
@@ -605,7 +591,7 @@ def create_place(request, response: HttpResponse, payload: PlaceIn):
         uuid=payload.uuid,
         **payload.dict(exclude={"grid", "uuid"}),
     )
-    _etag(response, place.version)
+    set_etag(response, place.version)
     return Status(201 if created else 200, place)
 
 
@@ -621,16 +607,16 @@ def _update_record(request, response: HttpResponse, record, payload: Schema):
         actor=request.user,
         record=record,
         changes=changes,
-        expected_version=_expected_version(request),
+        expected_version=expected_version(request),
     )
-    _etag(response, record.version)
+    set_etag(response, record.version)
     return record
 
 
 @places_router.get("/{place_uuid}", response=PlaceOut, summary="One place")
 def get_place(request, response: HttpResponse, place_uuid: UUID):
     place = access(Place.objects, request.user, uuid=place_uuid)
-    _etag(response, place.version)
+    set_etag(response, place.version)
     return place
 
 
@@ -655,7 +641,7 @@ def create_organisation(request, response: HttpResponse, payload: OrganisationIn
         uuid=payload.uuid,
         **payload.dict(exclude={"grid", "uuid"}),
     )
-    _etag(response, organisation.version)
+    set_etag(response, organisation.version)
     return Status(201 if created else 200, organisation)
 
 
@@ -664,7 +650,7 @@ def create_organisation(request, response: HttpResponse, payload: OrganisationIn
 )
 def get_organisation(request, response: HttpResponse, organisation_uuid: UUID):
     organisation = access(Organisation.objects, request.user, uuid=organisation_uuid)
-    _etag(response, organisation.version)
+    set_etag(response, organisation.version)
     return organisation
 
 
