@@ -9,7 +9,8 @@ Two databases:
   register (`gridgov demo --scale 1`: about 2.6 million residents, which takes a good many
   minutes to generate). It is kept between runs and generated only when it is missing or was
   made at another scale. GRIDGOV_BENCH_SCALE (default 1) makes a smaller one, for trying
-  things out.
+  things out. The same database keeps ten million events (GRIDGOV_BENCH_EVENTS) for the
+  worklist benchmark, added once.
 """
 
 import os
@@ -119,7 +120,7 @@ def main() -> None:
 
     setup_test_environment()  # lets the in-process test client in (ALLOWED_HOSTS)
 
-    from bench import foundation, registry_import, registry_search
+    from bench import events, foundation, registry_import, registry_search
     from bench.harness import write_report
 
     call_command("migrate", verbosity=0)
@@ -130,12 +131,14 @@ def main() -> None:
 
     full = _full_dataset()
     results += registry_search.run()
+    event_results, filled = events.run(FULL_URL)
+    results += event_results
     context = (
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"PostgreSQL at {BENCH_URL.rsplit('@', 1)[-1]}. The foundation rows use the Xiangxi "
         "demo tree (1,920 divisions and the demo grids with synthetic boundaries); the "
         f"registry rows use `{FULL_URL.rsplit('/', 1)[-1]}`, the demo register at scale "
-        f"{FULL_SCALE:g}, {full}."
+        f"{FULL_SCALE:g}, {full}. The events rows use the same database with {filled}."
     )
     print(write_report(results, context, ROOT / "docs" / "benchmarks.md"))
 

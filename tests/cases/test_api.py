@@ -237,3 +237,25 @@ def test_categories_are_listed_with_their_parents(client_of):
     by_code = {category["code"]: category for category in categories}
     assert by_code["dispute.neighbour"]["parent"] == "dispute"
     assert by_code["dispute"]["parent"] is None
+
+
+def test_the_inbox_holds_my_messages_and_marks_them_read(client_of, clock):
+    for title in ("甲", "乙"):
+        event = report("worker_b", grid_code=personas.GRID_2, title=title)
+        act(event, "escalate", "worker_b", to_level=Level.VILLAGE)  # the cadre is told
+    cadre = client_of("cadre")
+    inbox = cadre.get("/api/events/inbox?unread=true")
+    assert inbox["X-Unread-Count"] == "2" and len(inbox.json()) == 2
+    assert inbox.json()[0]["event"] == str(event.uuid)  # newest first
+    first, second = (message["id"] for message in inbox.json())
+
+    # Someone else's message is not theirs to mark.
+    stranger = _post(client_of("worker_a"), "/api/events/inbox/read", {"ids": [first]})
+    assert stranger.json() == {"marked": 0}
+    assert cadre.get("/api/events/inbox?unread=true")["X-Unread-Count"] == "2"
+
+    assert _post(cadre, "/api/events/inbox/read", {"ids": [first]}).json() == {"marked": 1}
+    assert [m["id"] for m in cadre.get("/api/events/inbox?unread=true").json()] == [second]
+    assert _post(cadre, "/api/events/inbox/read", {"all": True}).json() == {"marked": 1}
+    assert cadre.get("/api/events/inbox?unread=true").json() == []
+    assert len(cadre.get("/api/events/inbox").json()) == 2

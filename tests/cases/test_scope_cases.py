@@ -65,6 +65,12 @@ ROUTES: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/api/events/worklist"): {
         "nothing":                     OK,
     },
+    ("GET", "/api/events/inbox"): {
+        "nothing":                     OK,
+    },
+    ("POST", "/api/events/inbox/read"): {
+        "nothing":                     OK,
+    },
     ("GET", "/api/events/{event_uuid}"): {
         "event_1":                     (200, 404, 200, 200, 404, 200, 404, 200),
         "event_2":                     (404, 200, 200, 200, 404, 200, 404, 200),

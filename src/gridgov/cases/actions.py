@@ -145,7 +145,12 @@ def report_event(
     )
     event.origin_level = _reporting_level(actor, grid.code)
     event.place_at(event.origin_level)
-    event.full_clean(exclude=["grid", "tracking_code"], validate_unique=False)
+    # The grid, category and reporter were looked up above; the database checks the rest.
+    event.full_clean(
+        exclude=["grid", "tracking_code", "category", "reporter"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     deadlines.start(event, deadlines.ACCEPT, now)
     try:
         with transaction.atomic():
@@ -230,7 +235,7 @@ def nearby_open_events(
     dlat = radius / _METRES_PER_DEGREE
     dlon = radius / (_METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
     events = Event.objects.visible_to(actor) if actor is not None else Event.objects.all()
-    candidates = events.filter(
+    candidates = events.select_related("category").filter(
         category=category,
         state__in=[s for s in OPEN_STATES if s != State.MERGED],
         reported_at__gte=around - timedelta(days=days),

@@ -24,7 +24,7 @@ from pydantic import ValidationError as PydanticError
 
 from gridgov.accounts.masking import mask_phone
 from gridgov.accounts.scope import access
-from gridgov.cases import actions, inputs, workflow, worklist
+from gridgov.cases import actions, inputs, notifications, workflow, worklist
 from gridgov.cases.choices import (
     FINAL_STATES,
     Card,
@@ -35,7 +35,14 @@ from gridgov.cases.choices import (
     State,
     Urgency,
 )
-from gridgov.cases.models import ApprovalRequest, Category, Event, EventAssignment, EventStep
+from gridgov.cases.models import (
+    ApprovalRequest,
+    Category,
+    Event,
+    EventAssignment,
+    EventStep,
+    Notification,
+)
 from gridgov.regions.models import Region
 from gridgov.versions import expected_version, set_etag
 
@@ -210,6 +217,30 @@ class ConflictOut(Schema):
     allowed_actions: list[str]
 
 
+class InboxFilters(Schema):
+    unread: bool = False
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    text: str
+    event: UUID = Field(..., alias="event.uuid")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class ReadIn(Schema):
+    ids: list[int] = Field(default_factory=list, max_length=500)
+    all: bool = False
+
+
+class ReadOut(Schema):
+    marked: int
+
+
 # --- Helpers ---------------------------------------------------------------------------------
 
 
@@ -345,7 +376,7 @@ def report_event(request, response: HttpResponse, payload: EventIn):
         emergency_grade=payload.emergency_grade or "",
         **fields,
     )
-    event = _detail(request, _event(request, event.uuid))
+    event = _detail(request, event)
     event.duplicate_candidates = _summaries(actions.possible_duplicates(event, actor=request.user))
     set_etag(response, event.version)
     response["Location"] = f"/api/events/{event.uuid}"
@@ -397,6 +428,28 @@ def my_worklist(request, filters: Query[WorklistFilters]):
         "counts": worklist.counts(request.user),
         "items": _summaries(items[filters.offset : filters.offset + filters.limit]),
     }
+
+
+@events_router.get("/inbox", response=list[NotificationOut], summary="My messages")
+def my_inbox(request, response: HttpResponse, filters: Query[InboxFilters]):
+    messages = Notification.objects.filter(user=request.user).select_related("event")
+    if filters.unread:
+        messages = messages.filter(read_at__isnull=True)
+    response["X-Unread-Count"] = str(
+        Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    )
+    return list(messages[filters.offset : filters.offset + filters.limit])
+
+
+@events_router.post("/inbox/read", response=ReadOut, summary="Mark messages read")
+def read_inbox(request, payload: ReadIn):
+    if payload.all:
+        ids = Notification.objects.filter(user=request.user, read_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    else:
+        ids = payload.ids
+    return {"marked": notifications.mark_read(actor=request.user, notification_ids=ids)}
 
 
 @events_router.get("/{event_uuid}", response=EventOut, summary="An event with its timeline")

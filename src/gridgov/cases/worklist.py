@@ -84,8 +84,10 @@ def bucket_conditions(user) -> dict[str, Q]:
             Q(state=State.ACCEPTED, holder_code=code, level__in=CENTRE_LEVELS)
         )
         pending = ApprovalRequest.objects.filter(state=RequestState.PENDING)
+        # Requests are made while a case is handled; the state narrows the index range to
+        # the few open events instead of every event the unit ever held.
         conditions[APPROVE].append(
-            Q(holder_code=code, pk__in=pending.values("event_id"))
+            Q(holder_code=code, state__in=HANDLE_STATES, pk__in=pending.values("event_id"))
             & ~Q(pk__in=pending.filter(requested_by=user).values("event_id"))
         )
     for assignment in assignments_with(user, "cases.handle"):
