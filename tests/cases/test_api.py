@@ -259,3 +259,9 @@ def test_the_inbox_holds_my_messages_and_marks_them_read(client_of, clock):
     assert _post(cadre, "/api/events/inbox/read", {"all": True}).json() == {"marked": 1}
     assert cadre.get("/api/events/inbox?unread=true").json() == []
     assert len(cadre.get("/api/events/inbox").json()) == 2
+
+
+def test_every_action_of_the_table_says_what_it_takes():
+    from gridgov.cases import inputs, workflow
+
+    assert set(inputs.ACTION_INPUTS) == set(workflow.TRANSITIONS)
