@@ -221,6 +221,10 @@ SESSION_SAVE_EVERY_REQUEST = True
 LOGIN_FAILURE_LIMIT = env_int("GRIDGOV_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("GRIDGOV_LOGIN_LOCKOUT_MINUTES", 15)
 API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 90)
+# Residents without an account (the public page, Open311): requests taken per client address
+# per hour, and wrong tracking codes tried per address per hour before lookups stop.
+PUBLIC_REQUESTS_PER_HOUR = env_int("GRIDGOV_PUBLIC_REQUESTS_PER_HOUR", 5)
+PUBLIC_WRONG_CODES_PER_HOUR = env_int("GRIDGOV_PUBLIC_WRONG_CODES_PER_HOUR", 20)
 
 # --- The register's bulk files. An export of more rows than this needs someone else's
 # approval (GB/T 35273 §7.1: batch downloads of personal information); an approved export
@@ -228,6 +232,12 @@ API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 90)
 EXPORT_APPROVAL_ROWS = env_int("GRIDGOV_EXPORT_APPROVAL_ROWS", 500)
 EXPORT_VALID_HOURS = env_int("GRIDGOV_EXPORT_VALID_HOURS", 24)
 IMPORT_MAX_UPLOAD_MB = env_int("GRIDGOV_IMPORT_MAX_UPLOAD_MB", 200)
+
+# --- Event attachments (photos, documents): kept through Django's storage under MEDIA_ROOT,
+# never served from it directly; an upload larger than this is refused.
+MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", VAR_DIR / "media")).resolve()
+MEDIA_URL = "/media/"
+ATTACHMENT_MAX_BYTES = env_int("GRIDGOV_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- API: one page of a list holds at most this many rows, so no client can pull a whole
 # table (the audit log grows by millions of rows) in one request.

@@ -1,7 +1,9 @@
 """The events API as a field app and a dispatcher's screen use it: report, list, read, act,
 with retries, stale versions and impossible actions answered the way a client can act on."""
 
+import json
 import uuid
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -10,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from gridgov.cases.choices import Level, State
 from gridgov.cases.models import Event, EventStep
 from gridgov.regions.models import Region
+from gridgov.registry import actions as registry_actions
 from gridgov.testing import personas
 from gridgov.testing.cases import act, report
 
@@ -265,3 +268,54 @@ def test_every_action_of_the_table_says_what_it_takes():
     from gridgov.cases import inputs, workflow
 
     assert set(inputs.ACTION_INPUTS) == set(workflow.TRANSITIONS)
+
+
+def test_a_report_can_name_the_household_it_concerns_and_the_child_stays_masked(client_of, clock):
+    worker = personas.persona("worker_a")
+    grid = Region.objects.get(code=personas.GRID_1)
+    household, _ = registry_actions.create_household(actor=worker, grid=grid, address="新寨 3 号")
+    child, _ = registry_actions.create_resident(
+        actor=worker, household=household, name="龙小燕", birth_date=date(2019, 5, 1), sex="2"
+    )
+    body = _report_body(
+        links=[
+            {"kind": "household", "uuid": str(household.uuid)},
+            {"kind": "resident", "uuid": str(child.uuid)},
+        ]
+    )
+    client = client_of("worker_a")
+    created = _post(client, "/api/events/", body)
+    assert created.status_code == 201, created.json()
+    listed = client.get(f"/api/events/{created.json()['uuid']}/links").json()
+    assert {item["kind"] for item in listed} == {"household", "resident"}
+    assert "龙小燕" not in json.dumps(listed, ensure_ascii=False)
+    assert "龙**" in {item["label"] for item in listed}
+    steps = client.get(f"/api/events/{created.json()['uuid']}").json()["steps"]
+    assert "龙小燕" not in json.dumps(steps, ensure_ascii=False)
+
+
+def test_a_report_naming_a_record_out_of_sight_is_404_and_leaves_no_event(client_of, clock):
+    neighbour = personas.persona("worker_b")
+    grid_2 = Region.objects.get(code=personas.GRID_2)
+    household, _ = registry_actions.create_household(actor=neighbour, grid=grid_2, address="下寨")
+    body = _report_body(links=[{"kind": "household", "uuid": str(household.uuid)}])
+    response = _post(client_of("worker_a"), "/api/events/", body)
+    assert response.status_code == 404
+    assert not Event.objects.filter(uuid=body["uuid"]).exists()
+
+
+def test_a_link_is_removed_with_a_timeline_row(client_of, clock):
+    event = report("worker_a")
+    worker = personas.persona("worker_a")
+    grid = Region.objects.get(code=personas.GRID_1)
+    household, _ = registry_actions.create_household(actor=worker, grid=grid, address="新寨 5 号")
+    client = client_of("worker_a")
+    link = {"kind": "household", "uuid": str(household.uuid)}
+    assert _post(client, f"/api/events/{event.uuid}/links", link).status_code == 201
+    assert _post(client, f"/api/events/{event.uuid}/links", link).status_code == 200
+    path = f"/api/events/{event.uuid}/links/household/{household.uuid}"
+    assert client.delete(path).status_code == 204
+    assert client.get(f"/api/events/{event.uuid}/links").json() == []
+    assert client.delete(path).status_code == 404
+    actions = [step["action"] for step in client.get(f"/api/events/{event.uuid}").json()["steps"]]
+    assert actions == ["report", "link", "unlink"]

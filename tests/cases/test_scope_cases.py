@@ -20,7 +20,10 @@ from django.db import transaction
 from django.test import Client
 
 from gridgov.accounts.models import Department
+from gridgov.cases import links
 from gridgov.cases.choices import Level
+from gridgov.regions.models import Region
+from gridgov.registry import actions as registry_actions
 from gridgov.testing import personas
 from gridgov.testing.cases import act, report
 
@@ -84,6 +87,23 @@ ROUTES: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
         "dispatched_1":                (200, 404, 200, 200, 200, 200, 404, 200),
         "missing":                     ALL(404),
     },
+    # Linking the register: who works on the event and sees the record; leaders and
+    # administrators only look (403); a department handler has no register (404).
+    ("GET", "/api/events/{event_uuid}/links"): {
+        "event_1":                     (200, 404, 200, 200, 404, 200, 404, 200),
+        "dispatched_1":                (200, 404, 200, 200, 200, 200, 404, 200),
+        "missing":                     ALL(404),
+    },
+    ("POST", "/api/events/{event_uuid}/links"): {
+        "household_1_to_event_1":      (201, 404, 201, 201, 404, 403, 404, 403),
+        "household_1_to_dispatched_1": (201, 404, 201, 201, 404, 403, 404, 403),
+        "household_1_to_other_event":  (404, 404, 404, 404, 404, 403, 404, 403),
+        "missing":                     ALL(404),
+    },
+    ("DELETE", "/api/events/{event_uuid}/links/{kind}/{record_uuid}"): {
+        "linked_household_1":          (204, 404, 204, 204, 404, 403, 404, 403),
+        "missing":                     ALL(404),
+    },
     # Accepting is for the unit holding the event or a unit above it; taking a department's
     # part is for that department's handler.
     ("POST", "/api/events/{event_uuid}/actions/{action}"): {
@@ -105,8 +125,16 @@ def events(clock) -> dict:
     act(dispatched, "escalate", "cadre", to_level=Level.TOWNSHIP)
     act(dispatched, "accept", "township")
     act(dispatched, "dispatch", "township", lead=police)
+    event_1 = report("worker_a")
+    worker_a = personas.persona("worker_a")
+    grid_1 = Region.objects.get(code=personas.GRID_1)
+    household, _ = registry_actions.create_household(actor=worker_a, grid=grid_1, address="新寨")
+    linked_1 = report("worker_a", title="已关联住户")
+    links.link(actor=worker_a, event=linked_1, target=household)
     return {
-        "event_1": report("worker_a"),
+        "household_1": household,
+        "event_1": event_1,
+        "linked_1": linked_1,
         "event_2": report("worker_b", grid_code=personas.GRID_2),
         "other_event": report("outsider", grid_code=personas.OTHER_GRID),
         "dispatched_1": dispatched,
@@ -124,8 +152,23 @@ def _target(name: str, events: dict) -> tuple[dict, dict]:
     }
     if name in grids:
         return {}, {**fresh, "grid": grids[name]}
+    household = events["household_1"]
     if name == "missing":
-        return {"event_uuid": MISSING_UUID, "action": "accept"}, {}
+        return {
+            "event_uuid": MISSING_UUID,
+            "action": "accept",
+            "kind": "household",
+            "record_uuid": household.uuid,
+        }, {"kind": "household", "uuid": str(household.uuid)}
+    if name.startswith("household_1_to_"):
+        event = events[name.removeprefix("household_1_to_")]
+        return {"event_uuid": event.uuid}, {"kind": "household", "uuid": str(household.uuid)}
+    if name == "linked_household_1":
+        return {
+            "event_uuid": events["linked_1"].uuid,
+            "kind": "household",
+            "record_uuid": household.uuid,
+        }, {}
     if name in events:
         return {"event_uuid": events[name].uuid}, {}
     if name.startswith("accept_"):
@@ -143,6 +186,8 @@ def _send(client: Client, method: str, path: str, params: dict, body: dict):
     url = path.format(**params) if params else path
     if method == "GET":
         return client.get(url)
+    if method == "DELETE":
+        return client.delete(url)
     return client.post(url, body, content_type="application/json")
 
 
@@ -177,17 +222,17 @@ def test_anonymous_callers_must_sign_in(route, events):
 
 
 def test_lists_hold_only_events_in_scope(events, client_of):
+    by_uuid = {str(event.uuid): name for name, event in events.items() if name != "household_1"}
     expected = {
-        "worker_a": {"event_1", "dispatched_1"},
+        "worker_a": {"event_1", "linked_1", "dispatched_1"},
         "worker_b": {"event_2"},
-        "cadre": {"event_1", "event_2", "dispatched_1"},
-        "township": {"event_1", "event_2", "dispatched_1"},
+        "cadre": {"event_1", "linked_1", "event_2", "dispatched_1"},
+        "township": {"event_1", "linked_1", "event_2", "dispatched_1"},
         "handler": {"dispatched_1"},
-        "leader": set(events),
+        "leader": set(by_uuid.values()),
         "outsider": {"other_event"},
-        "admin": set(events),
+        "admin": set(by_uuid.values()),
     }
-    by_uuid = {str(event.uuid): name for name, event in events.items()}
     for username, names in expected.items():
         listed = client_of(username).get("/api/events/?" + urlencode({"limit": 200})).json()
         assert {by_uuid[item["uuid"]] for item in listed} == names, username

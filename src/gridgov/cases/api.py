@@ -10,10 +10,12 @@ possible now is 409 with the actions that are.
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -24,7 +26,7 @@ from pydantic import ValidationError as PydanticError
 
 from gridgov.accounts.masking import mask_phone
 from gridgov.accounts.scope import access
-from gridgov.cases import actions, inputs, notifications, workflow, worklist
+from gridgov.cases import actions, inputs, links, notifications, workflow, worklist
 from gridgov.cases.choices import (
     FINAL_STATES,
     Card,
@@ -40,10 +42,12 @@ from gridgov.cases.models import (
     Category,
     Event,
     EventAssignment,
+    EventLink,
     EventStep,
     Notification,
 )
 from gridgov.regions.models import Region
+from gridgov.registry.models import Household, Organisation, Place, Resident
 from gridgov.versions import expected_version, set_etag
 
 events_router = Router(tags=["events 事件"])
@@ -57,6 +61,20 @@ TOTAL_CAP = 10_000  # counting beyond this costs more than it tells
 
 
 # --- Schemas ---------------------------------------------------------------------------------
+
+
+class LinkKind(StrEnum):
+    HOUSEHOLD = "household"
+    RESIDENT = "resident"
+    PLACE = "place"
+    ORGANISATION = "organisation"
+
+
+class LinkIn(Schema):
+    """One record of the register, by its kind and UUID."""
+
+    kind: LinkKind
+    uuid: UUID
 
 
 class EventIn(Schema):
@@ -79,6 +97,9 @@ class EventIn(Schema):
     reporter_phone: str = Field("", max_length=20)
     is_urgent: bool = False
     is_long_standing: bool = False
+    links: list[LinkIn] = Field(
+        default_factory=list, max_length=20, description="户、人、地、组织 the event concerns"
+    )
 
 
 class EventFilters(Schema):
@@ -217,6 +238,15 @@ class ConflictOut(Schema):
     allowed_actions: list[str]
 
 
+class LinkOut(Schema):
+    kind: str
+    uuid: UUID
+    region_code: str
+    label: str = Field(..., description="as anyone who reads the event may see it (masked)")
+    linked_by: str | None
+    linked_at: datetime
+
+
 class InboxFilters(Schema):
     unread: bool = False
     limit: int = Field(50, ge=1, le=200)
@@ -296,6 +326,19 @@ def _grid(request, code: str | None) -> Region | None:
     return access(Region.objects, request.user, code=code)
 
 
+_LINKABLE = {
+    LinkKind.HOUSEHOLD: Household,
+    LinkKind.RESIDENT: Resident,
+    LinkKind.PLACE: Place,
+    LinkKind.ORGANISATION: Organisation,
+}
+
+
+def _record(request, kind: str, record_uuid: UUID):
+    """A record of the register the caller may see, or 404."""
+    return access(_LINKABLE[LinkKind(kind)].objects, request.user, uuid=record_uuid)
+
+
 def _category_q(code: str) -> Q:
     return Q(category__code=code) | Q(category__parent__code=code)
 
@@ -367,15 +410,22 @@ def report_event(request, response: HttpResponse, payload: EventIn):
                 "Must be grid_worker, hotline, visit or inspection."
             }
         )
-    fields = payload.dict(exclude={"grid", "uuid", "category", "emergency_grade"})
-    event, created = actions.report_event(
-        actor=request.user,
-        uuid=payload.uuid,
-        category=payload.category,
-        grid=_grid(request, payload.grid),
-        emergency_grade=payload.emergency_grade or "",
-        **fields,
-    )
+    fields = payload.dict(exclude={"grid", "uuid", "category", "emergency_grade", "links"})
+    # One transaction: a record that cannot be linked leaves no event behind either.
+    with transaction.atomic():
+        event, created = actions.report_event(
+            actor=request.user,
+            uuid=payload.uuid,
+            category=payload.category,
+            grid=_grid(request, payload.grid),
+            emergency_grade=payload.emergency_grade or "",
+            **fields,
+        )
+        if created:
+            for item in payload.links:
+                links.link(
+                    actor=request.user, event=event, target=_record(request, item.kind, item.uuid)
+                )
     event = _detail(request, event)
     event.duplicate_candidates = _summaries(actions.possible_duplicates(event, actor=request.user))
     set_etag(response, event.version)
@@ -465,6 +515,38 @@ def get_event(request, response: HttpResponse, event_uuid: UUID):
 def event_duplicates(request, event_uuid: UUID):
     event = _event(request, event_uuid)
     return _summaries(actions.possible_duplicates(event, actor=request.user))
+
+
+@events_router.get("/{event_uuid}/links", response=list[LinkOut], summary="Records it concerns")
+def event_links(request, event_uuid: UUID):
+    event = _event(request, event_uuid)
+    return [links.link_view(link) for link in links.links_of(event)]
+
+
+@events_router.post(
+    "/{event_uuid}/links",
+    response={200: LinkOut, 201: LinkOut},
+    summary="Link a household, resident, place or organisation",
+)
+def add_link(request, event_uuid: UUID, payload: LinkIn):
+    event = _event(request, event_uuid)
+    link, created = links.link(
+        actor=request.user, event=event, target=_record(request, payload.kind, payload.uuid)
+    )
+    return Status(201 if created else 200, links.link_view(link))
+
+
+@events_router.delete(
+    "/{event_uuid}/links/{kind}/{record_uuid}", response={204: None}, summary="Remove a link"
+)
+def remove_link(request, event_uuid: UUID, kind: LinkKind, record_uuid: UUID):
+    event = _event(request, event_uuid)
+    target = _record(request, kind, record_uuid)
+    link = EventLink.objects.filter(event=event, **{kind.value: target}).first()
+    if link is None:
+        raise Http404
+    links.unlink(actor=request.user, link=link)
+    return Status(204, None)
 
 
 @events_router.post(

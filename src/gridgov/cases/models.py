@@ -714,3 +714,207 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.text[:40]}"
+
+
+class EventLink(models.Model):
+    """A tie between an event and one record of the register it concerns (关联): a household,
+    a resident, a place or an organisation. Exactly one of the four is set. The household
+    card lists the events linked to it; adding and removing a link are written to the
+    event's timeline, but a link is not part of the event's state."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("事件 event"), on_delete=models.CASCADE, related_name="links"
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        verbose_name=_("户 household"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_links",
+    )
+    resident = models.ForeignKey(
+        "registry.Resident",
+        verbose_name=_("人员 resident"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_links",
+    )
+    place = models.ForeignKey(
+        "registry.Place",
+        verbose_name=_("场所 place"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_links",
+    )
+    organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("组织 organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_links",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("关联人 linked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("关联时间 linked at"), default=timezone.now)
+
+    TARGET_FIELDS = ("household", "resident", "place", "organisation")
+
+    class Meta:
+        verbose_name = _("事件关联 event link")
+        verbose_name_plural = _("事件关联 event links")
+        ordering = ["event_id", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        household__isnull=False,
+                        resident__isnull=True,
+                        place__isnull=True,
+                        organisation__isnull=True,
+                    )
+                    | Q(
+                        household__isnull=True,
+                        resident__isnull=False,
+                        place__isnull=True,
+                        organisation__isnull=True,
+                    )
+                    | Q(
+                        household__isnull=True,
+                        resident__isnull=True,
+                        place__isnull=False,
+                        organisation__isnull=True,
+                    )
+                    | Q(
+                        household__isnull=True,
+                        resident__isnull=True,
+                        place__isnull=True,
+                        organisation__isnull=False,
+                    )
+                ),
+                name="event_link_exactly_one_target",
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=["event", field],
+                    condition=Q(**{f"{field}__isnull": False}),
+                    name=f"event_link_once_per_{field}",
+                )
+                for field in ("household", "resident", "place", "organisation")
+            ],
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.target_kind} {self.target_id}"
+
+    @property
+    def target_kind(self) -> str:
+        """Which kind of record the link points to: household, resident, place or
+        organisation."""
+        for field in self.TARGET_FIELDS:
+            if getattr(self, f"{field}_id") is not None:
+                return field
+        return ""
+
+    @property
+    def target_id(self) -> int | None:
+        kind = self.target_kind
+        return getattr(self, f"{kind}_id") if kind else None
+
+    @property
+    def target(self) -> models.Model | None:
+        kind = self.target_kind
+        return getattr(self, kind) if kind else None
+
+
+class AttachmentQuerySet(ScopedQuerySet):
+    view_permission = "cases.view"
+
+    def visible_to(self, user, permission: str | None = None):
+        """Attachments of the events the user may see: an attachment is read with its
+        event, by the same people."""
+        return self.filter(event__in=Event.objects.visible_to(user, permission).values("pk"))
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    """Where storage keeps the file: by upload date and the attachment's UUID, with the
+    extension of the type found in the content. The user's file name is never part of it."""
+    extension = ATTACHMENT_EXTENSIONS.get(attachment.content_type, "")
+    day = timezone.localdate(attachment.created_at or timezone.now())
+    return f"attachments/{day:%Y/%m/%d}/{attachment.uuid}{extension}"
+
+
+ATTACHMENT_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/pdf": ".pdf",
+}
+
+
+class Attachment(models.Model):
+    """A photo or document attached to an event (附件): a picture of the blocked drain, the
+    signed mediation agreement. Its type is found from the content, not the name; photos are
+    re-encoded (so their location and camera data are gone) before they are kept, and the
+    file is stored through Django's storage under a name made from its UUID. Everyone who
+    can see the event can see its attachments."""
+
+    uuid = models.UUIDField(_("唯一标识 UUID"), default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(
+        Event, verbose_name=_("事件 event"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    step = models.ForeignKey(
+        EventStep,
+        verbose_name=_("流转记录 event step"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        help_text=_("The timeline step the file came with."),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人 uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    file = models.FileField(_("文件 file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(
+        _("文件名 file name"),
+        max_length=120,
+        help_text=_("The uploader's file name, cleaned, for display and download only."),
+    )
+    content_type = models.CharField(_("类型 content type"), max_length=40)
+    size = models.PositiveIntegerField(_("大小（字节）size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    width = models.PositiveIntegerField(_("宽 width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("高 height"), null=True, blank=True)
+    created_at = models.DateTimeField(_("上传时间 uploaded at"), default=timezone.now)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("附件 attachment")
+        verbose_name_plural = _("附件 attachments")
+        ordering = ["event_id", "created_at", "id"]
+        constraints = [
+            # The same file twice on one event is one attachment.
+            models.UniqueConstraint(fields=["event", "sha256"], name="attachment_once_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.original_name}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
