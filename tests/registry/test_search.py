@@ -237,3 +237,38 @@ def test_household_card_queries_do_not_grow_with_its_members(
     with django_assert_max_num_queries(12) as three:
         assert len(client.get(f"/api/households/{big.uuid}").json()["members"]) == 3
     assert len(one) == len(three)
+
+
+def _household(grid_code: str, address: str, number: str = "") -> Household:
+    grid = Region.objects.get(code=grid_code)
+    return Household.objects.create(
+        grid=grid, region_code=grid.code, address=address, house_number=number
+    )
+
+
+@pytest.mark.django_db
+def test_by_part_of_the_address_within_scope(api):
+    five = _household(GRID_1, "金鸡岭村九十九组", "12")
+    six = _household(GRID_1, "银杏坳村八十八组", "3")
+    outside = _household(OTHER_GRID, "矮寨镇九十九组", "12")
+    for name, household, serial in (("龙大", five, 1), ("龙二", six, 2), ("石三", outside, 3)):
+        grid = Region.objects.get(code=household.region_code)
+        add_person(name, grid=grid, born=date(1970, 1, 1), serial=serial, household=household)
+
+    def names(username, **body):
+        response = api(username).post("/api/residents/search", body)
+        assert response.status_code == 200, response.content
+        return [item["name"] for item in response.json()["items"]]
+
+    assert names("worker_a", address="九十九组") == ["龙大"]
+    assert names("worker_a", address="金鸡岭") == ["龙大"]
+    assert sorted(names("leader", address="九十九组")) == sorted(["石三", "龙大"])
+    assert names("worker_a", address="九十九组", text="龙") == ["龙大"]
+    assert names("worker_a", address="七十七组") == []
+
+
+@pytest.mark.django_db
+def test_a_search_needs_something_to_look_for(api):
+    response = api("worker_a").post("/api/residents/search", {"text": " ", "address": ""})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "text"

@@ -177,11 +177,11 @@ class ResidentFilters(Schema):
 
 class ResidentSearch(Page):
     text: str = Field(
-        ...,
-        min_length=1,
+        "",
         max_length=30,
         description="姓名、拼音、首字母、身份证号（全号或后 6 位）、电话",
     )
+    address: str = Field("", max_length=60, description="住址包含 part of the address")
     within: str | None = Field(None, pattern=WITHIN)
 
 
@@ -454,13 +454,22 @@ def list_residents(request, filters: Query[ResidentFilters], page: Query[Page]):
 
 
 @residents_router.post(
-    "/search", response=ResidentPage, summary="Search by name, pinyin, ID number or phone"
+    "/search",
+    response=ResidentPage,
+    summary="Search by name, pinyin, ID number, phone or address",
 )
 def search_residents(request, payload: ResidentSearch):
     residents = queries.residents_for(request.user)
     if payload.within:
         residents = residents.within(payload.within)
-    residents = queries.search_residents(residents, payload.text)
+    if not payload.text.strip() and not payload.address.strip():
+        raise ValidationError(
+            {"text": "请输入姓名、证件号、电话或地址 Give a name, ID number, phone or address."}
+        )
+    if payload.text.strip():
+        residents = queries.search_residents(residents, payload.text)
+    if payload.address.strip():
+        residents = queries.search_by_address(residents, payload.address)
     found = residents[payload.offset : payload.offset + payload.limit]
     return {"items": _present(request, found), "count": residents.count()}
 

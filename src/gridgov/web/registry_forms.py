@@ -509,7 +509,8 @@ class MoveForm(ActionForm):
 class ResidentSearchForm(forms.Form):
     """Search for people. Sent by POST: ID numbers and phones must never be in a URL."""
 
-    text = forms.CharField(label=_("姓名、拼音、身份证号或电话"), max_length=30)
+    text = forms.CharField(label=_("姓名、拼音、身份证号或电话"), max_length=30, required=False)
+    address = forms.CharField(label=_("地址"), max_length=60, required=False)
     within = forms.ChoiceField(label=_("范围"), required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -522,7 +523,17 @@ class ResidentSearchForm(forms.Form):
             return residents.none()
         if self.cleaned_data["within"]:
             residents = residents.within(self.cleaned_data["within"])
-        return queries.search_residents(residents, self.cleaned_data["text"])
+        if self.cleaned_data["text"].strip():
+            residents = queries.search_residents(residents, self.cleaned_data["text"])
+        if self.cleaned_data["address"].strip():
+            residents = queries.search_by_address(residents, self.cleaned_data["address"])
+        return residents
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("text", "").strip() and not cleaned.get("address", "").strip():
+            raise forms.ValidationError(_("请输入姓名、证件号、电话或地址"))
+        return cleaned
 
 
 # --- Places and organisations ---------------------------------------------------------------
