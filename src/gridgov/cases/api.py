@@ -47,7 +47,6 @@ from gridgov.cases.models import (
     Notification,
 )
 from gridgov.regions.models import Region
-from gridgov.registry.models import Household, Organisation, Place, Resident
 from gridgov.versions import expected_version, set_etag
 
 events_router = Router(tags=["events 事件"])
@@ -326,19 +325,6 @@ def _grid(request, code: str | None) -> Region | None:
     return access(Region.objects, request.user, code=code)
 
 
-_LINKABLE = {
-    LinkKind.HOUSEHOLD: Household,
-    LinkKind.RESIDENT: Resident,
-    LinkKind.PLACE: Place,
-    LinkKind.ORGANISATION: Organisation,
-}
-
-
-def _record(request, kind: str, record_uuid: UUID):
-    """A record of the register the caller may see, or 404."""
-    return access(_LINKABLE[LinkKind(kind)].objects, request.user, uuid=record_uuid)
-
-
 def _category_q(code: str) -> Q:
     return Q(category__code=code) | Q(category__parent__code=code)
 
@@ -424,7 +410,9 @@ def report_event(request, response: HttpResponse, payload: EventIn):
         if created:
             for item in payload.links:
                 links.link(
-                    actor=request.user, event=event, target=_record(request, item.kind, item.uuid)
+                    actor=request.user,
+                    event=event,
+                    target=links.target_for(request.user, item.kind, item.uuid),
                 )
     event = _detail(request, event)
     event.duplicate_candidates = _summaries(actions.possible_duplicates(event, actor=request.user))
@@ -531,7 +519,9 @@ def event_links(request, event_uuid: UUID):
 def add_link(request, event_uuid: UUID, payload: LinkIn):
     event = _event(request, event_uuid)
     link, created = links.link(
-        actor=request.user, event=event, target=_record(request, payload.kind, payload.uuid)
+        actor=request.user,
+        event=event,
+        target=links.target_for(request.user, payload.kind, payload.uuid),
     )
     return Status(201 if created else 200, links.link_view(link))
 
@@ -541,7 +531,7 @@ def add_link(request, event_uuid: UUID, payload: LinkIn):
 )
 def remove_link(request, event_uuid: UUID, kind: LinkKind, record_uuid: UUID):
     event = _event(request, event_uuid)
-    target = _record(request, kind, record_uuid)
+    target = links.target_for(request.user, kind, record_uuid)
     link = EventLink.objects.filter(event=event, **{kind.value: target}).first()
     if link is None:
         raise Http404

@@ -27,6 +27,7 @@ from gridgov.cases.choices import (
     FINAL_STATES,
     HANDLE_STATES,
     LEVEL_CODE_LENGTH,
+    OPEN_STATES,
     RUNNING_STATES,
     VERIFY_STATES,
     AssignmentRole,
@@ -443,6 +444,13 @@ class Event(models.Model):
             # Worklists: "what my unit holds in this state".
             models.Index(fields=["holder_code", "state"], name="event_holder_state"),
             models.Index(fields=["region_code", "state"], name="event_region_state"),
+            # Open events by area: "what is open in this township" (verification lists,
+            # open-event lists) reads only the open few among years of closed ones.
+            models.Index(
+                fields=["region_code"],
+                condition=Q(state__in=OPEN_STATES),
+                name="event_open_region",
+            ),
             # Duplicate detection: same category, recent.
             models.Index(fields=["category", "reported_at"], name="event_category_reported"),
             # Supervision sweeps: partial indexes hold only the rows a sweep can still claim,
