@@ -145,3 +145,38 @@ def test_a_new_household_has_a_plan_before_the_first_refresh(households):
     assert plan.pk is None
     assert plan.next_due == REGISTERED_DAY + timedelta(days=7)
     assert date(2027, 1, 11) == plan.next_due
+
+
+def test_the_register_s_actions_move_the_plan_at_once(households, register):
+    """A tag added or ended, a person moving in, a house re-rated: the plan follows in the
+    same transaction, without waiting for the nightly refresh."""
+    from gridgov.registry import actions as registry_actions
+
+    refresh_plans(households.values())
+    outsider = personas.persona("outsider")
+    household = households["other_household_b"]
+    assert VisitPlan.objects.get(household=household).interval_days == 90
+
+    registry_actions.move_resident(
+        actor=outsider, resident=register.residents["other_adult"], to_household=household
+    )
+    assert VisitPlan.objects.get(household=household).interval_days == 30  # a key person
+
+    tag = PopulationTag.objects.get(resident=register.residents["other_adult"])
+    registry_actions.end_tag(actor=outsider, tag=tag, end_date=TODAY - timedelta(days=1))
+    assert VisitPlan.objects.get(household=household).interval_days == 90
+
+    registry_actions.add_tag(
+        actor=outsider,
+        resident=register.residents["other_adult"],
+        tag=Tag.ELDERLY_ALONE,
+        start_date=TODAY,
+    )
+    assert VisitPlan.objects.get(household=household).interval_days == 7
+
+    registry_actions.update_household(
+        actor=outsider,
+        household=households["other_household"],
+        changes={"housing_safety": "D"},
+    )
+    assert VisitPlan.objects.get(household=households["other_household"]).interval_days == 7

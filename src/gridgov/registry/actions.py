@@ -14,7 +14,7 @@ from gridgov.accounts import audit
 from gridgov.accounts.scope import has_permission, require_within_scope
 from gridgov.regions.models import Region
 from gridgov.regions.pinyin import pinyin_keys
-from gridgov.registry import privacy
+from gridgov.registry import privacy, signals
 from gridgov.registry.models import (
     Household,
     Organisation,
@@ -160,6 +160,7 @@ def update_household(
 ) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
     grid = changes.pop("grid", None)
+    rating_changes = "housing_safety" in changes
     old_grid = household.grid
     household, before = _save_changes(actor, household, changes, expected_version=expected_version)
     if grid is not None and grid.pk != household.grid_id:
@@ -176,7 +177,10 @@ def update_household(
             grid=grid, region_code=grid.code, version=F("version") + 1, updated_at=timezone.now()
         )
         PopulationTag.objects.filter(resident__household=household).update(region_code=grid.code)
-    return _finish_update(actor, household, before, action="registry.update_household")
+    household = _finish_update(actor, household, before, action="registry.update_household")
+    if grid is not None or rating_changes:
+        signals.household_changed.send(sender=Household, households=[household])
+    return household
 
 
 # --- Residents ----------------------------------------------------------------------------
@@ -255,6 +259,10 @@ def move_resident(
     resident.tags.update(region_code=resident.region_code)
     Household.objects.filter(head=resident).exclude(pk=to_household.pk).update(head=None)
     require_within_scope(actor, "registry.edit", [resident.region_code])
+    signals.household_changed.send(
+        sender=Resident,
+        households=[h for h in (move.from_household_id, to_household.pk) if h is not None],
+    )
     audit.record(
         actor=actor,
         action="registry.move_resident",
@@ -299,6 +307,8 @@ def add_tag(*, actor, resident: Resident, uuid=None, **fields) -> tuple[Populati
             "start_date": str(tag.start_date),
         },
     )
+    if resident.household_id:
+        signals.household_changed.send(sender=PopulationTag, households=[resident.household_id])
     return tag, True
 
 
@@ -319,6 +329,8 @@ def end_tag(*, actor, tag: PopulationTag, end_date) -> PopulationTag:
             "end_date": str(end_date),
         },
     )
+    if tag.resident.household_id:
+        signals.household_changed.send(sender=PopulationTag, households=[tag.resident.household_id])
     return tag
 
 

@@ -166,3 +166,9 @@ def refresh_all(within: str = "", today: date | None = None) -> int:
             return touched
         touched += refresh_plans(ids, today)
         last_pk = ids[-1]
+
+
+def on_household_changed(sender, households, **kwargs) -> None:
+    """A tag, a move or a housing rating changed in the register: the plans of those
+    households follow at once, in the same transaction."""
+    refresh_plans(households)
