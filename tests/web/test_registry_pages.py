@@ -243,9 +243,8 @@ def test_household_card_shows_facts_places_and_the_map(client_of, register):
     assert "梨子寨古井" in page
     assert f'data-geojson-url="/api/regions/{personas.GRID_1}/map"' in page
     assert "data-point-lat=" in page
-    # Later issues add visits, events and poverty monitoring; no empty sections before then.
-    for missing in ("事件", "监测"):
-        assert missing not in page
+    # The visits section: the plan of a household with an elderly person living alone.
+    assert "走访" in page
 
 
 def test_resident_page_masks_by_default(client_of, register):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.web import registry_views, views
+from gridgov.web import event_views, registry_views, views
 
 app_name = "web"
 
@@ -64,4 +64,17 @@ urlpatterns = [
     path("places/new/", registry_views.place_new, name="place_new"),
     path("organisations/", registry_views.organisation_list, name="organisation_list"),
     path("organisations/new/", registry_views.organisation_new, name="organisation_new"),
+    # Events (事件): my worklist, the list, one event and its actions, intake, the inbox.
+    path("work/", event_views.worklist_page, name="worklist"),
+    path("events/", event_views.event_list, name="event_list"),
+    path("events/new/", event_views.event_new, name="event_new"),
+    path("events/hotline/", event_views.event_hotline, name="event_hotline"),
+    path("events/<uuid:event_uuid>/", event_views.event_detail, name="event_detail"),
+    path(
+        "events/<uuid:event_uuid>/act/<slug:action>/",
+        event_views.event_act,
+        name="event_act",
+    ),
+    path("inbox/", event_views.inbox, name="inbox"),
+    path("inbox/read/", event_views.inbox_read, name="inbox_read"),
 ]
