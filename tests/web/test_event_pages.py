@@ -528,3 +528,49 @@ def test_the_inbox_costs_the_same_for_two_messages_or_twelve(client_of, clock):
     assert page.count('class="record notification unread"') == 12
     assert '<span class="unread-count"' in page and ">12</span>" in page
     assert len(many) == len(few)
+
+
+def _photo_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_a_photo_is_attached_from_the_event_page_once(client_of, clock, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    event = report("worker_a")
+    worker = client_of("worker_a")
+    page = worker.get(f"/events/{event.uuid}/").content.decode()
+    key = re.search(r'name="uuid" value="([0-9a-f-]{36})"', page).group(1)
+    for _attempt in range(2):  # the phone sends it again after a lost answer
+        upload = SimpleUploadedFile("现场.jpg", _photo_bytes(), content_type="image/jpeg")
+        response = worker.post(f"/events/{event.uuid}/attach/", {"uuid": key, "file": upload})
+        assert response.status_code == 302
+    assert event.attachments.count() == 1
+    page = worker.get(f"/events/{event.uuid}/").content.decode()
+    assert f"/api/attachments/{event.attachments.get().uuid}/file" in page
+    assert "添加附件" in page  # the timeline row
+
+
+def test_a_refused_file_says_why_and_a_leader_may_not_upload(client_of, clock, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    event = report("worker_a")
+    fake = SimpleUploadedFile("photo.jpg", b"<html><script>x</script></html>")
+    response = client_of("worker_a").post(f"/events/{event.uuid}/attach/", {"file": fake})
+    assert response.status_code == 200  # the page again, saying why
+    assert "只能上传 JPEG、PNG、WebP、GIF 图片或 PDF 文档" in response.content.decode()
+    assert event.attachments.count() == 0 and not any(tmp_path.rglob("*.*"))
+    leader = client_of("leader")
+    assert (
+        'enctype="multipart/form-data"' not in leader.get(f"/events/{event.uuid}/").content.decode()
+    )
+    photo = SimpleUploadedFile("a.jpg", _photo_bytes())
+    assert leader.post(f"/events/{event.uuid}/attach/", {"file": photo}).status_code == 403

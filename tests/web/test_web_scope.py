@@ -20,6 +20,7 @@ from gridgov.web.urls import urlpatterns
 
 PUBLIC = {"login"}
 POST_ONLY = {
+    "event_attach",
     "logout",
     "resident_reveal",
     "resident_add_tag",

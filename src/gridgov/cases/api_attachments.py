@@ -98,7 +98,9 @@ def get_attachment(request, attachment_uuid: UUID):
     return _attachment(request, attachment_uuid)
 
 
-@attachments_router.get("/{attachment_uuid}/file", summary="Download an attachment's file")
+@attachments_router.get(
+    "/{attachment_uuid}/file", summary="Download an attachment's file", url_name="attachment_file"
+)
 def download_attachment(request, attachment_uuid: UUID) -> HttpResponse:
     attachment = _attachment(request, attachment_uuid)
     response = FileResponse(

@@ -94,6 +94,7 @@ def link_view(link: EventLink, *, today=None) -> dict:
     target = link.target
     return {
         "kind": kind,
+        "kind_label": _LABEL_OF[kind],
         "uuid": str(target.uuid),
         "region_code": target.region_code,
         "label": describe(target, today=today),

@@ -3,9 +3,11 @@
 from functools import partial
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from gridgov.accounts.queries import role_labels
 from gridgov.accounts.scope import has_permission
+from gridgov.web.event_pages import unread_count
 
 
 def site(request) -> dict:
@@ -25,4 +27,6 @@ def site(request) -> dict:
         "can_import_registry": partial(has_permission, user, "registry.import")
         if signed_in
         else bool,
+        # The number next to 消息 in the navigation: counted once, when a page shows it.
+        "unread_count": SimpleLazyObject(partial(unread_count, user)) if signed_in else 0,
     }

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from gridgov.accounts.masking import mask_phone
 from gridgov.accounts.models import Department
 from gridgov.accounts.scope import has_permission, scope_codes
-from gridgov.cases import calendar, worklist
+from gridgov.cases import calendar, links, worklist
 from gridgov.cases.choices import ACCEPT_STATES, HANDLE_STATES, VERIFY_STATES, RequestState
 from gridgov.cases.models import Category, Event, Notification
 from gridgov.cases.workflow import TRANSITIONS
@@ -270,6 +270,8 @@ def _step_label(step) -> str:
         return _("上报")
     if step.action == "merge_in":
         return _("并入重复事件")
+    if step.action in links.STEP_LABELS:
+        return str(links.STEP_LABELS[step.action])
     spec = TRANSITIONS.get(step.action)
     return str(spec.label) if spec is not None else step.action
 

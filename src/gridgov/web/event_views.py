@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.scope import access
-from gridgov.cases import notifications, workflow, worklist
+from gridgov.cases import attachments, links, notifications, workflow, worklist
 from gridgov.cases.models import Event
 from gridgov.cases.workflow import TRANSITIONS, IllegalTransition, VersionConflict
 from gridgov.web import event_pages as pages
@@ -53,8 +53,6 @@ def _query_without_page(request) -> str:
 
 
 def _render(request, template: str, context: dict, status: int = 200):
-    # The event pages show how many messages are unread next to 消息 in the navigation.
-    context["unread_count"] = pages.unread_count(request.user)
     return render(request, template, context, status=status)
 
 
@@ -115,7 +113,14 @@ def _event(request, event_uuid) -> Event:
     return access(pages.event_for_page(Event.objects), request.user, uuid=event_uuid)
 
 
-def _event_page(request, event: Event, *, bound: TransitionForm | None = None, status: int = 200):
+def _event_page(
+    request,
+    event: Event,
+    *,
+    bound: TransitionForm | None = None,
+    status: int = 200,
+    upload_error: str = "",
+):
     """The event page; a form that failed comes in bound, with its errors."""
     user = request.user
     now = timezone.now()
@@ -145,6 +150,11 @@ def _event_page(request, event: Event, *, bound: TransitionForm | None = None, s
         "forms": forms,
         "open_action": bound.action if bound is not None else "",
         "map_url": reverse("api:region_map", kwargs={"code": event.region_code}),
+        "attachments": list(attachments.attachments_of(event)),
+        "links": [links.link_view(link) for link in links.links_of(event)],
+        "may_attach": links.may_work_on(user, event),
+        "upload_key": uuid.uuid4(),
+        "upload_error": upload_error,
     }
     return _render(request, "cases/event_detail.html", context, status=status)
 
@@ -153,6 +163,30 @@ def _event_page(request, event: Event, *, bound: TransitionForm | None = None, s
 def event_detail(request, event_uuid):
     """One event: facts, deadlines, departments, the map, the timeline and my actions."""
     return _event_page(request, _event(request, event_uuid))
+
+
+@login_required
+@require_POST
+def event_attach(request, event_uuid):
+    """Add a photo or document to the event. The page's key makes a resent upload land once;
+    a refused file leaves nothing behind and says why."""
+    event = _event(request, event_uuid)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _event_page(request, event, upload_error=_("请选择文件"))
+    try:
+        key = uuid.UUID(request.POST.get("uuid", ""))
+    except ValueError:
+        key = None
+    try:
+        attachments.attach(actor=request.user, event=event, upload=upload, uuid=key)
+    except workflow.PermissionDenied as denied:
+        return _forbidden(request, str(denied.args[0]) if denied.args else "")
+    except ValidationError as error:
+        text = " ".join(" ".join(messages_) for messages_ in error.message_dict.values())
+        return _event_page(request, event, upload_error=text)
+    messages.success(request, _("附件已添加。"))
+    return redirect(event_url(event))
 
 
 def _labels(actions: list[str]) -> str:

@@ -75,6 +75,11 @@ urlpatterns = [
         event_views.event_act,
         name="event_act",
     ),
+    path(
+        "events/<uuid:event_uuid>/attach/",
+        event_views.event_attach,
+        name="event_attach",
+    ),
     path("inbox/", event_views.inbox, name="inbox"),
     path("inbox/read/", event_views.inbox_read, name="inbox_read"),
 ]
