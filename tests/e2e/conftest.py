@@ -78,10 +78,27 @@ def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server_url(tmp_path_factory) -> Iterator[str]:
+def server_environment(tmp_path_factory) -> dict[str, str]:
+    """The environment the demo server runs with (its own ./var and SQLite file)."""
+    return _server_environment(tmp_path_factory.mktemp("gridgov-var"))
+
+
+@pytest.fixture(scope="session")
+def in_server(server_environment):
+    """`in_server(python_code)`: run code in the demo server's database (`gridgov shell`),
+    for the parts of a journey that other people play (staff closing a resident's case)."""
+
+    def run(code: str) -> None:
+        _gridgov(server_environment, "shell", "-c", code)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def live_server_url(server_environment) -> Iterator[str]:
     """The address of a running demo server, e.g. http://127.0.0.1:41235."""
-    var_dir = tmp_path_factory.mktemp("gridgov-var")
-    environment = _server_environment(var_dir)
+    environment = server_environment
+    var_dir = Path(environment["GRIDGOV_VAR_DIR"])
     _gridgov(environment, "migrate", "--noinput", "--verbosity", "0")
     _gridgov(environment, "demo")
     _gridgov(environment, "collectstatic", "--noinput", "--verbosity", "0")

@@ -12,15 +12,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from gridgov.testing.browser import PHONE_WIDTH, fits_the_phone
+
 pytestmark = pytest.mark.e2e
 
-PHONE_WIDTH = 360
+
 TITLE = "梨子寨排水沟堵塞，雨天漫进农户院子"
-
-
-def _fits_the_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} scrolls sideways: {width} px wide"
 
 
 @pytest.fixture
@@ -57,7 +54,7 @@ def _take(page, event_url: str, action: str, fill=None) -> None:
         fill(form)
     form.locator("button.primary").click()
     expect(page.locator(".message-success")).to_be_visible()
-    _fits_the_phone(page)
+    fits_the_phone(page)
 
 
 def test_an_event_from_the_phone_to_verification(phone_of, results_dir):
@@ -65,10 +62,10 @@ def test_an_event_from_the_phone_to_verification(phone_of, results_dir):
 
     # The worklist, then the intake form: a tap on the map fills the coordinates.
     worker.goto("/work/")
-    _fits_the_phone(worker)
+    fits_the_phone(worker)
     worker.click("a.button[href='/events/new/']")
     expect(worker.locator("#event-pick-map.region-map-ready")).to_be_visible()
-    _fits_the_phone(worker)
+    fits_the_phone(worker)
     worker.select_option("select[name=category]", "environment.sewage")
     worker.fill("input[name=title]", TITLE)
     worker.fill("textarea[name=description]", "村口排水沟被泥沙堵住，已影响三户")
@@ -82,7 +79,7 @@ def test_an_event_from_the_phone_to_verification(phone_of, results_dir):
     expect(worker.locator("h1")).to_contain_text(TITLE)
     expect(worker.locator(".badge.state")).to_have_text("待受理")
     expect(worker.locator("#region-map path[data-point]")).to_have_count(1)
-    _fits_the_phone(worker)
+    fits_the_phone(worker)
     event_url = worker.url
 
     # Up the chain: the grid to the village, the village to the township centre.
@@ -98,7 +95,7 @@ def test_an_event_from_the_phone_to_verification(phone_of, results_dir):
     township = phone_of("township_centre")
     for address in ("/events/?overdue=on", "/events/hotline/?q=shibadong", "/inbox/"):
         township.goto(address)
-        _fits_the_phone(township)
+        fits_the_phone(township)
     township.goto("/work/?bucket=accept")
     township.locator(".event-row", has_text=TITLE).locator("a").click()
     expect(township).to_have_url(event_url)

@@ -5,33 +5,23 @@ The staff's part runs in the demo server's own database, through the same helper
 events tests use (`gridgov.testing.cases.act`), as the demo's grid worker and village cadre.
 """
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from gridgov.testing.browser import fits_the_phone
+
 pytestmark = pytest.mark.e2e
 
-GRIDGOV = Path(sys.executable).with_name("gridgov")
 COUNTY, TOWNSHIP, VILLAGE = "433124", "433124110", "433124110226"  # 花垣县 双龙镇 十八洞村
 RESULT = "保洁员已将垃圾池清运干净，并约定每两天清运一次"
 
 
-def _server_var_dir(tmp_path_factory) -> Path:
-    """The demo server's ./var (made by the e2e conftest), where its SQLite file lives."""
-    found = sorted(tmp_path_factory.getbasetemp().glob("gridgov-var*/gridgov.sqlite3"))
-    if not found:
-        pytest.fail("the demo server's database was not found")
-    return found[-1].parent
-
-
-def _as_staff(var_dir: Path, code: str) -> None:
+def _as_staff(in_server, code: str) -> None:
     """The grid worker solves the matter on the spot, the village cadre checks and closes."""
-    script = f"""
+    in_server(
+        f"""
 from gridgov.accounts.models import User
 from gridgov.cases.models import Event
 from gridgov.testing.cases import act
@@ -41,32 +31,13 @@ act(event, "resolve", User.objects.get(username="grid_worker"), evidence={RESULT
 act(event, "verify", User.objects.get(username="village_cadre"), note="已回访核实")
 act(event, "close", User.objects.get(username="village_cadre"))
 """
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("GRIDGOV_") and key != "DJANGO_SETTINGS_MODULE"
-    }
-    environment.update(GRIDGOV_ENV="demo", GRIDGOV_VAR_DIR=str(var_dir), GRIDGOV_HTTPS="false")
-    result = subprocess.run(
-        [str(GRIDGOV), "shell", "-c", script],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
     )
-    if result.returncode != 0:
-        pytest.fail(f"the staff's steps failed:\n{result.stdout}\n{result.stderr}")
 
 
-def _fits_the_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"the page is {width} px wide on a 360 px phone"
-
-
-def test_a_resident_reports_follows_and_rates_on_a_phone(phone, tmp_path_factory, results_dir):
+def test_a_resident_reports_follows_and_rates_on_a_phone(phone, in_server, results_dir):
     page = phone
     page.goto("/public/")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.click("a.big-button[href='/public/new/']")
     expect(page).to_have_url(re.compile(r"/public/new/$"))
 
@@ -86,17 +57,17 @@ def test_a_resident_reports_follows_and_rates_on_a_phone(phone, tmp_path_factory
         "村口垃圾池三天没人清运，气味很大"
     )
     page.fill("input[name=phone]", "138 1234 1234")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.screenshot(path=results_dir / "public-new.png", full_page=True)
     page.click("form#resident-form button.primary")
 
     expect(page).to_have_url(re.compile(r"/public/submitted/[0-9A-Z]{12}/$"))
     code = page.locator("#tracking-code").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{12}", code)
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.screenshot(path=results_dir / "public-submitted.png", full_page=True)
 
-    _as_staff(_server_var_dir(tmp_path_factory), code)
+    _as_staff(in_server, code)
 
     # Days later: the code, typed in small letters, finds the request.
     page.goto("/public/")
@@ -115,5 +86,5 @@ def test_a_resident_reports_follows_and_rates_on_a_phone(phone, tmp_path_factory
     expect(page.locator(".messages")).to_contain_text("谢谢您的评价")
     expect(page.locator("#rate-form")).to_have_count(0)
     expect(page.locator("#timeline")).to_contain_text("5 / 5")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.screenshot(path=results_dir / "public-rated.png", full_page=True)

@@ -12,20 +12,16 @@ import pytest
 from playwright.sync_api import expect
 
 from gridgov.registry import idnumbers
+from gridgov.testing.browser import fits_the_phone
 
 pytestmark = pytest.mark.e2e
 
 GRID = "433124110226001"  # 十八洞村 grid 1, where the demo grid worker works
-PHONE_WIDTH = 360
+
 MASKED_ID = re.compile(r"^[0-9]{6}\*{8}[0-9]{3}[0-9X]$")
 CLEAR_ID = re.compile(r"^[0-9]{17}[0-9X]$")
 NEW_MEMBER = "龙春花"
 NEW_MEMBER_ID = idnumbers.make("433124", date(1996, 4, 12), 982)
-
-
-def _fits_the_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} scrolls sideways: {width} px wide"
 
 
 def _ensure_a_household(page) -> None:
@@ -73,15 +69,15 @@ def test_grid_worker_reveals_a_member_and_adds_one(phone, sign_in, results_dir):
     sign_in(page, "grid_worker")
     expect(page).to_have_url(re.compile(r"/$"))
     _ensure_a_household(page)
-    _fits_the_phone(page)
+    fits_the_phone(page)
 
     # Her grid, and the households registered in it.
     page.click(f".role-section a[href='/regions/{GRID}/']")
     expect(page.locator("h1")).to_contain_text("十八洞村")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.click(f"a.count-link[href='/households/?within={GRID}']")
     expect(page.locator(".record").first).to_be_visible()
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.screenshot(path=results_dir / "registry-list-phone.png", full_page=True)
 
     # A household with members: their ID numbers are masked.
@@ -93,7 +89,7 @@ def test_grid_worker_reveals_a_member_and_adds_one(phone, sign_in, results_dir):
     for text in page.locator(".member .id-number").all_inner_texts():
         assert MASKED_ID.match(text), text
     expect(page.locator("#region-map path[data-point]")).to_have_count(1)
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.screenshot(path=results_dir / "registry-card-phone.png", full_page=True)
 
     # Show one member in clear: it takes a reason, then the page says until when.
@@ -110,7 +106,7 @@ def test_grid_worker_reveals_a_member_and_adds_one(phone, sign_in, results_dir):
     )
     expect(page.locator(".reveal")).to_have_count(0)
     assert not CLEAR_ID.search(page.url)
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.screenshot(path=results_dir / "registry-revealed-phone.png", full_page=True)
 
     # Add a new member through the form: birth date and sex come from the ID number.
@@ -120,7 +116,7 @@ def test_grid_worker_reveals_a_member_and_adds_one(phone, sign_in, results_dir):
     page.fill("input[name=id_number]", NEW_MEMBER_ID)
     page.select_option("select[name=relation_to_head]", "30")
     page.select_option("select[name=ethnicity]", "06")
-    _fits_the_phone(page)
+    fits_the_phone(page)
     page.screenshot(path=results_dir / "registry-new-member-phone.png", full_page=True)
     page.click("form.record-form button.primary")
     expect(page).to_have_url(re.compile(r"/residents/[0-9a-f-]{36}/$"))
@@ -130,7 +126,7 @@ def test_grid_worker_reveals_a_member_and_adds_one(phone, sign_in, results_dir):
     expect(page.locator(".details")).to_contain_text("女")
     page.goto(card_url)
     expect(page.locator(".member-list")).to_contain_text(NEW_MEMBER)
-    _fits_the_phone(page)
+    fits_the_phone(page)
 
 
 def test_register_pages_on_a_desktop(desktop, sign_in, results_dir):
