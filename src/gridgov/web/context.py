@@ -27,6 +27,7 @@ def site(request) -> dict:
         "can_import_registry": partial(has_permission, user, "registry.import")
         if signed_in
         else bool,
+        "can_view_poverty": partial(has_permission, user, "poverty.view") if signed_in else bool,
         # The number next to 消息 in the navigation: counted once, when a page shows it.
         "unread_count": SimpleLazyObject(partial(unread_count, user)) if signed_in else 0,
     }
