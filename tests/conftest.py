@@ -7,6 +7,8 @@ from gridgov.demo import generate as demo
 from gridgov.testing import personas
 from gridgov.testing import register as test_register
 
+pytest_plugins = ["gridgov.testing.case_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

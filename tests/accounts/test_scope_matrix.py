@@ -54,25 +54,14 @@ from gridgov.testing.personas import (
     persona,
 )
 from gridgov.testing.register import Register
+from gridgov.testing.scope import ALL, MISSING_UUID, NOT_FOUND, OK, PERSONA_ORDER
 
-PERSONA_ORDER = (
-    "worker_a",
-    "worker_b",
-    "cadre",
-    "township",
-    "handler",
-    "leader",
-    "outsider",
-    "admin",
-)
-NOT_FOUND = {"detail": "未找到 Not found."}
 SIGN_IN_REQUIRED = {"detail": "请先登录 Authentication required."}
 
 OTHER_VILLAGE = OTHER_GRID[:12]  # 矮寨社区, 吉首市
 OTHER_TOWNSHIP = "433124109"  # 花垣镇: in 花垣县 but not in 双龙镇
 MISSING_CODE = VILLAGE + "999"  # a well-formed grid code that does not exist
 MISSING_ID = 987654321
-MISSING_UUID = "00000000-0000-4000-8000-000000000404"
 
 # Who may read people and the audit log, from the design's table of users (not from roles.py:
 # if the permission matrix changes, this test must be changed with it, on purpose).
@@ -85,12 +74,6 @@ READS_REGISTER = {"worker_a", "worker_b", "cadre", "township", "leader", "outsid
 APPROVES_EXPORTS = {"outsider", "admin"}
 
 
-def ALL(status: int) -> tuple[int, ...]:
-    """The same status for every persona."""
-    return (status,) * len(PERSONA_ORDER)
-
-
-OK = ALL(200)
 NOT_FOUND_FOR_ALL = ALL(404)
 
 # fmt: off

@@ -22,21 +22,10 @@ from PIL import Image
 
 from gridgov.cases import attachments
 from gridgov.testing.personas import persona
+from gridgov.testing.scope import MISSING_UUID, NOT_FOUND, PERSONA_ORDER
 
-PERSONA_ORDER = (
-    "worker_a",
-    "worker_b",
-    "cadre",
-    "township",
-    "handler",
-    "leader",
-    "outsider",
-    "admin",
-)
-NOT_FOUND = {"detail": "未找到 Not found."}
 SIGN_IN_REQUIRED = {"detail": "请先登录 Authentication required."}
 NOT_FOUND_FOR_ALL = (404,) * len(PERSONA_ORDER)
-MISSING_UUID = "00000000-0000-4000-8000-000000000404"
 
 # fmt: off
 ROUTES: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {

@@ -26,27 +26,10 @@ from gridgov.regions.models import Region
 from gridgov.registry import actions as registry_actions
 from gridgov.testing import personas
 from gridgov.testing.cases import act, report
+from gridgov.testing.scope import ALL, MISSING_UUID, NOT_FOUND, OK, PERSONA_ORDER
 
-PERSONA_ORDER = (
-    "worker_a",
-    "worker_b",
-    "cadre",
-    "township",
-    "handler",
-    "leader",
-    "outsider",
-    "admin",
-)
-NOT_FOUND = {"detail": "未找到 Not found."}
-MISSING_UUID = "00000000-0000-4000-8000-000000000404"
 MISSING_GRID = personas.VILLAGE + "999"
 
-
-def ALL(status: int) -> tuple[int, ...]:
-    return (status,) * len(PERSONA_ORDER)
-
-
-OK = ALL(200)
 
 # fmt: off
 ROUTES: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {

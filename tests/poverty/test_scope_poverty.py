@@ -13,24 +13,9 @@ from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 
 from gridgov.testing.personas import PERSONAS
+from gridgov.testing.scope import ALL, MISSING_UUID, NOT_FOUND, PERSONA_ORDER
 
-PERSONA_ORDER = (
-    "worker_a",
-    "worker_b",
-    "cadre",
-    "township",
-    "handler",
-    "leader",
-    "outsider",
-    "admin",
-)
-NOT_FOUND = {"detail": "未找到 Not found."}
-MISSING_UUID = "00000000-0000-4000-8000-000000000404"
 YEAR = 2025
-
-
-def ALL(status: int) -> tuple[int, ...]:
-    return (status,) * len(PERSONA_ORDER)
 
 
 NOT_FOUND_FOR_ALL = ALL(404)

@@ -20,28 +20,12 @@ from django.test import Client
 from gridgov.accounts.models import User
 from gridgov.cases.calendar import SHANGHAI
 from gridgov.testing.personas import GRID_1, GRID_2, OTHER_GRID, VILLAGE, persona
+from gridgov.testing.scope import ALL, MISSING_UUID, NOT_FOUND, OK, PERSONA_ORDER
 from gridgov.visits.models import Visit
 
-PERSONA_ORDER = (
-    "worker_a",
-    "worker_b",
-    "cadre",
-    "township",
-    "handler",
-    "leader",
-    "outsider",
-    "admin",
-)
-NOT_FOUND = {"detail": "未找到 Not found."}
-MISSING_UUID = "00000000-0000-4000-8000-000000000404"
 MISSING_GRID = VILLAGE + "999"
 
 
-def ALL(status: int) -> tuple[int, ...]:
-    return (status,) * len(PERSONA_ORDER)
-
-
-OK = ALL(200)
 NOT_FOUND_FOR_ALL = ALL(404)
 # Recording in grid 1: grid-1 staff and those above them; read-only roles 403; the rest 404.
 RECORD_IN_GRID_1 = (201, 404, 201, 201, 404, 403, 404, 403)

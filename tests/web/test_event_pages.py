@@ -10,68 +10,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gridgov.accounts import actions as account_actions
 from gridgov.accounts.models import Department
-from gridgov.cases import calendar, notifications, supervision
+from gridgov.cases import notifications, supervision
 from gridgov.cases.choices import Level, Source, State
 from gridgov.cases.models import Event, EventStep, Notification
 from gridgov.regions.models import Region
 from gridgov.testing import personas
-from gridgov.testing.cases import MONDAY, Story, act, at, report, user
+from gridgov.testing.cases import act, at, report, user
 
 CALLER_PHONE = "13812345678"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_calendar_cache():
-    yield
-    calendar.calendar_changed()
-
-
-@pytest.fixture
-def clock(time_machine, db):
-    time_machine.move_to(MONDAY, tick=False)
-
-    def move(moment):
-        time_machine.move_to(moment, tick=False)
-        return moment
-
-    return move
-
-
-@pytest.fixture
-def police(db):
-    return Department.objects.get(name="花垣县公安局")
-
-
-@pytest.fixture
-def civil_affairs(db):
-    return Department.objects.create(
-        name="花垣县民政局",
-        kind="civil_affairs",
-        region=Region.objects.get(code=personas.COUNTY),
-    )
-
-
-@pytest.fixture
-def civil(civil_affairs):
-    """A handler of 花垣县民政局, the assisting department."""
-    person = account_actions.create_user(
-        actor=None, username="civil", password="x-test-password", full_name="民政经办人"
-    )
-    account_actions.assign_role(
-        actor=None,
-        user=person,
-        role="department_handler",
-        region=Region.objects.get(code=personas.COUNTY),
-        department=civil_affairs,
-    )
-    return person
-
-
-@pytest.fixture
-def story(police, civil_affairs, civil, clock) -> Story:
-    return Story(police, civil_affairs, civil)
 
 
 def _page_url(event) -> str:

@@ -10,12 +10,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from gridgov.accounts.models import Department
 from gridgov.cases.choices import Source, State
 from gridgov.cases.models import Event
-from gridgov.regions.models import Region
 from gridgov.testing import personas
-from gridgov.testing.cases import MONDAY, Story
 
 
 @pytest.fixture(autouse=True)
@@ -23,38 +20,6 @@ def _fresh_limits():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def clock(time_machine, db):
-    time_machine.move_to(MONDAY, tick=False)
-
-    def move(moment):
-        time_machine.move_to(moment, tick=False)
-        return moment
-
-    return move
-
-
-@pytest.fixture
-def story(clock):
-    from gridgov.accounts import actions as account_actions
-
-    police = Department.objects.get(name="花垣县公安局")
-    civil_affairs = Department.objects.create(
-        name="花垣县民政局", kind="civil_affairs", region=Region.objects.get(code=personas.COUNTY)
-    )
-    civil = account_actions.create_user(
-        actor=None, username="civil", password="x-test-password", full_name="民政经办人"
-    )
-    account_actions.assign_role(
-        actor=None,
-        user=civil,
-        role="department_handler",
-        region=Region.objects.get(code=personas.COUNTY),
-        department=civil_affairs,
-    )
-    return Story(police, civil_affairs, civil)
 
 
 @pytest.fixture

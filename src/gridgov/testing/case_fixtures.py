@@ -1,5 +1,7 @@
-"""Fixtures for the events tests: a second department and its handler, more people, a
-frozen clock, and `story` (gridgov.testing.cases.Story) to bring an event to any state."""
+"""Fixtures for the events tests and the event pages (a pytest plugin, loaded by
+tests/conftest.py): a second department and its handler, more people, a frozen clock, and
+`story` (gridgov.testing.cases.Story) to bring an event to any state. A folder's own
+`clock` (visits, poverty) takes precedence where it needs another date."""
 
 from datetime import datetime
 
