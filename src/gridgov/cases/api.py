@@ -299,18 +299,25 @@ def _event(request, event_uuid: UUID) -> Event:
     )
 
 
-def _detail(request, event: Event) -> Event:
-    """The event with what its page shows: allowed actions, parts, requests, timeline."""
+def _detail(request, event: Event, *, new: bool = False) -> Event:
+    """The event with what its page shows: allowed actions, parts, requests, timeline. A
+    `new` event has no department parts or requests yet: nothing to ask the database."""
     now = timezone.now()
     _with_due(event, now)
     event.reporter_phone = mask_phone(event.reporter_phone)
     event.allowed_actions = workflow.allowed_actions(event, request.user, now)
-    event.assignments_list = list(
-        EventAssignment.objects.filter(event=event).select_related("department")
+    event.assignments_list = (
+        []
+        if new
+        else list(EventAssignment.objects.filter(event=event).select_related("department"))
     )
-    event.pending = list(
-        ApprovalRequest.objects.filter(event=event, state=RequestState.PENDING).select_related(
-            "requested_by"
+    event.pending = (
+        []
+        if new
+        else list(
+            ApprovalRequest.objects.filter(event=event, state=RequestState.PENDING).select_related(
+                "requested_by"
+            )
         )
     )
     event.timeline = list(EventStep.objects.filter(event=event).order_by("created_at", "id"))
@@ -414,7 +421,7 @@ def report_event(request, response: HttpResponse, payload: EventIn):
                     event=event,
                     target=links.target_for(request.user, item.kind, item.uuid),
                 )
-    event = _detail(request, event)
+    event = _detail(request, event, new=created)
     event.duplicate_candidates = _summaries(actions.possible_duplicates(event, actor=request.user))
     set_etag(response, event.version)
     response["Location"] = f"/api/events/{event.uuid}"
