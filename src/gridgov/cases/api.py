@@ -9,6 +9,7 @@ possible now is 409 with the actions that are.
 """
 
 import json
+from contextlib import nullcontext
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -404,8 +405,9 @@ def report_event(request, response: HttpResponse, payload: EventIn):
             }
         )
     fields = payload.dict(exclude={"grid", "uuid", "category", "emergency_grade", "links"})
-    # One transaction: a record that cannot be linked leaves no event behind either.
-    with transaction.atomic():
+    # One transaction: a record that cannot be linked leaves no event behind either. (Without
+    # links, report_event's own transaction is all there is.)
+    with transaction.atomic() if payload.links else nullcontext():
         event, created = actions.report_event(
             actor=request.user,
             uuid=payload.uuid,
