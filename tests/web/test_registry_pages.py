@@ -795,3 +795,32 @@ def test_people_search_pages_by_post(client_of, register):
     assert "page=2" not in first
     second = client.post("/residents/", {"text": "龙", "page": "2"}).content.decode()
     assert "第 2 / 2 页" in second
+
+
+def test_a_place_is_changed_and_its_keepers_phone_never_shown(client_of):
+    from gridgov.registry import actions as registry_actions
+    from gridgov.registry.models import Place
+
+    worker = personas.persona("worker_a")
+    grid = Region.objects.get(code=personas.GRID_1)
+    place, _ = registry_actions.create_place(
+        actor=worker, grid=grid, kind="well", name="寨口水井", keeper_phone="13812345678"
+    )
+    client = client_of("worker_a")
+    page = client.get(f"/places/{place.uuid}/edit/").content.decode()
+    assert "13812345678" not in page and "138****5678" in page
+    response = client.post(
+        f"/places/{place.uuid}/edit/",
+        {"grid": personas.GRID_1, "kind": "well", "name": "寨口老水井", "version": place.version},
+    )
+    assert response.status_code == 302
+    place.refresh_from_db()
+    assert (place.name, place.keeper_phone) == ("寨口老水井", "13812345678")
+    # The same page sent again, after the change: someone else's version is not overwritten.
+    stale = client.post(
+        f"/places/{place.uuid}/edit/",
+        {"grid": personas.GRID_1, "kind": "well", "name": "旧名", "version": place.version - 1},
+    )
+    assert stale.status_code == 200 and "记录已被他人修改" in stale.content.decode()
+    assert Place.objects.get(pk=place.pk).name == "寨口老水井"
+    assert client_of("leader").get(f"/places/{place.uuid}/edit/").status_code == 403

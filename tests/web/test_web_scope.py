@@ -34,6 +34,8 @@ MISSING = {
     "resident_uuid": uuid.UUID(int=2),
     "tag_uuid": uuid.UUID(int=3),
     "event_uuid": uuid.UUID(int=4),
+    "place_uuid": uuid.UUID(int=5),
+    "organisation_uuid": uuid.UUID(int=6),
     "action": "accept",
 }
 # Path parameters that name no record (an action of the workflow).
@@ -72,7 +74,13 @@ def _records_in(grid_code: str, username: str) -> dict:
     event, _ = case_actions.report_event(
         actor=actor, uuid=uuid.uuid4(), title="测试事件", category="dispute.neighbour", grid=grid
     )
+    place, _ = actions.create_place(actor=actor, grid=grid, kind="well", name="测试水井")
+    organisation, _ = actions.create_organisation(
+        actor=actor, grid=grid, kind="cooperative", name="测试合作社"
+    )
     return {
+        "place_uuid": place.uuid,
+        "organisation_uuid": organisation.uuid,
         "code": grid_code,
         "household_uuid": household.uuid,
         "resident_uuid": resident.uuid,

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.masking import mask_phone
 from gridgov.regions.models import Region
 from gridgov.registry import actions, privacy, queries
 from gridgov.registry.choices import (
@@ -567,6 +568,53 @@ class PlaceForm(ActionForm):
         return result[0] if result else None
 
 
+_PHONES = {"keeper_phone", "contact_phone"}
+
+
+class RecordEditing:
+    """Turns a place or organisation form into its edit form: the record's values to start
+    from, and the version the page was drawn from, so that nobody's change is overwritten."""
+
+    def __init__(self, *args, user, record, **kwargs):
+        names = [name for name in self.order if name not in ("uuid", "grid")] + [
+            "latitude",
+            "longitude",
+            "notes",
+        ]
+        # A contact's phone is a person's number: the form never shows it in clear, and an
+        # empty box keeps the number there is.
+        initial = {name: getattr(record, name) for name in names if name not in _PHONES}
+        initial.update(grid=record.region_code, version=record.version)
+        super().__init__(*args, user=user, initial=initial, **kwargs)
+        del self.fields["uuid"]
+        self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
+        for name in _PHONES & set(self.fields):
+            current = mask_phone(getattr(record, name))
+            self.fields[name].help_text = (
+                _("现为 %(phone)s，留空则不改") % {"phone": current} if current else ""
+            )
+        self.record = record
+
+    def save(self, *, actor):
+        changes = dict(self.cleaned_data)
+        version = changes.pop("version")
+        for name in _PHONES:
+            if not changes.get(name):
+                changes.pop(name, None)
+        # An emptied text box clears the text; numbers and coordinates may be empty.
+        changes = {
+            key: "" if value is None and isinstance(self.fields[key], forms.CharField) else value
+            for key, value in changes.items()
+        }
+        return self.run(
+            actions.update_record,
+            actor=actor,
+            record=self.record,
+            changes=changes,
+            expected_version=version,
+        )
+
+
 class OrganisationForm(PlaceForm):
     """Register an organisation: an enterprise, a school, a clinic, a co-operative …"""
 
@@ -578,3 +626,11 @@ class OrganisationForm(PlaceForm):
 
     action = staticmethod(actions.create_organisation)
     order = ["uuid", "grid", "kind", "name", "address", "contact_name", "contact_phone", "size"]
+
+
+class PlaceEditForm(RecordEditing, PlaceForm):
+    """Change a place or thing."""
+
+
+class OrganisationEditForm(RecordEditing, OrganisationForm):
+    """Change an organisation."""

@@ -29,7 +29,9 @@ from gridgov.web.registry_forms import (
     HouseholdFilterForm,
     HouseholdForm,
     MoveForm,
+    OrganisationEditForm,
     OrganisationForm,
+    PlaceEditForm,
     PlaceForm,
     RecordFilterForm,
     ResidentEditForm,
@@ -291,6 +293,7 @@ _RECORDS = {
     "place": (Place, PlaceKind, PlaceForm, "keeper_phone"),
     "organisation": (Organisation, OrganisationKind, OrganisationForm, "contact_phone"),
 }
+_EDIT_FORMS = {"place": PlaceEditForm, "organisation": OrganisationEditForm}
 
 
 def _record_list(request, kind: str):
@@ -314,6 +317,27 @@ def _record_new(request, kind: str):
             request, reverse(f"web:{kind}_list") + f"?within={form.cleaned_data['grid'].code}"
         )
     return render(request, "registry/record_form.html", {"form": form, "kind": kind})
+
+
+def _record_edit(request, kind: str, record_uuid):
+    model = _RECORDS[kind][0]
+    record = access(model.objects.select_related("grid"), request.user, uuid=record_uuid)
+    _require_edit(request, record.region_code)
+    form = _EDIT_FORMS[kind](request.POST or None, user=request.user, record=record)
+    if request.method == "POST" and form.is_valid() and form.save(actor=request.user):
+        return _saved(request, reverse(f"web:{kind}_list") + f"?within={record.region_code}")
+    context = {"form": form, "kind": kind, "record": record}
+    return render(request, "registry/record_form.html", context)
+
+
+@registry_page
+def place_edit(request, place_uuid):
+    return _record_edit(request, "place", place_uuid)
+
+
+@registry_page
+def organisation_edit(request, organisation_uuid):
+    return _record_edit(request, "organisation", organisation_uuid)
 
 
 @registry_page

@@ -62,8 +62,14 @@ urlpatterns = [
     ),
     path("places/", registry_views.place_list, name="place_list"),
     path("places/new/", registry_views.place_new, name="place_new"),
+    path("places/<uuid:place_uuid>/edit/", registry_views.place_edit, name="place_edit"),
     path("organisations/", registry_views.organisation_list, name="organisation_list"),
     path("organisations/new/", registry_views.organisation_new, name="organisation_new"),
+    path(
+        "organisations/<uuid:organisation_uuid>/edit/",
+        registry_views.organisation_edit,
+        name="organisation_edit",
+    ),
     # Events (事件): my worklist, the list, one event and its actions, intake, the inbox.
     path("work/", event_views.worklist_page, name="worklist"),
     path("events/", event_views.event_list, name="event_list"),
