@@ -1,6 +1,7 @@
 """The Xiangxi demo, step by step. Every step adds only what is missing, so running the
 demo again changes nothing and takes a moment: divisions → grids and boundaries →
-departments → logins → the register (households, residents, places, organisations).
+departments → logins → the register (households, residents, places, organisations) →
+events → visits and the work log.
 """
 
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from django.utils import timezone
 
 from gridgov.accounts import audit
 from gridgov.demo import departments, geography, grids, people, population
+from gridgov.demo import events as demo_events
+from gridgov.demo import visits as demo_visits
 from gridgov.regions import geometry
 from gridgov.regions.choices import GRID_PARENT_LEVELS, Kind, Level
 from gridgov.regions.loader import XIANGXI_FILE, LoadSummary, load_divisions
@@ -33,6 +36,8 @@ class DemoSummary:
     departments_created: int = 0
     logins_created: int = 0
     register: population.RegisterSummary | None = None
+    events: demo_events.EventsSummary | None = None
+    visits: demo_visits.VisitsSummary | None = None
 
     def lines(self) -> list[str]:
         lines = []
@@ -50,6 +55,10 @@ class DemoSummary:
         ]
         if self.register is not None:
             lines += self.register.lines()
+        if self.events is not None:
+            lines += self.events.lines()
+        if self.visits is not None:
+            lines += self.visits.lines()
         lines.append(f"scale {self.scale}, seed {self.seed}")
         return lines
 
@@ -182,3 +191,28 @@ def add_register(
     return population.add_register(
         scale=scale, seed=seed, root=root, actor=actor, progress=progress
     )
+
+
+def add_events(
+    *,
+    scale: float,
+    seed: int,
+    root: str = ROOT,
+    actor=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> demo_events.EventsSummary:
+    """Events in every state of the workflow, reported and worked through the real actions,
+    mostly around the demo logins; nothing when the demo has events (demo/events.py)."""
+    return demo_events.add_events(scale=scale, seed=seed, root=root, actor=actor, progress=progress)
+
+
+def add_visits(
+    *,
+    scale: float,
+    seed: int,
+    root: str = ROOT,
+    progress: Callable[[int, int], None] | None = None,
+) -> demo_visits.VisitsSummary:
+    """Visits over the last 90 days and work-log entries around 十八洞村, and the visit
+    plans that follow; nothing when the demo has visits (demo/visits.py)."""
+    return demo_visits.add_visits(scale=scale, seed=seed, root=root, progress=progress)

@@ -4,7 +4,9 @@ gridgov demo [--scale S] [--seed N] [--within CODE]   load or complete the demo 
 gridgov demo --logins                                 print the demo logins and their password
 """
 
+import logging
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -40,8 +42,29 @@ class _CommandOutput:
         return self.output.isatty()
 
 
+# The demo's events send a few thousand notifications; their delivery log lines would bury
+# the progress bars.
+QUIET_LOGGERS = ("huey", "gridgov.cases.notifications")
+
+
+@contextmanager
+def _quiet(names=QUIET_LOGGERS):
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 class Command(BaseCommand):
-    help = "Load the Xiangxi demo: divisions, grids, synthetic boundaries, departments, logins."
+    help = (
+        "Load the Xiangxi demo: divisions, grids, synthetic boundaries, departments, logins, "
+        "the register, events, visits."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -54,7 +77,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--within",
             default=generate.ROOT,
-            help="fill the register only within this region code (default: the prefecture)",
+            help="fill the register, and place the events, only within this region code "
+            "(default: the prefecture)",
         )
         parser.add_argument(
             "--seed",
@@ -80,7 +104,8 @@ class Command(BaseCommand):
             raise CommandError("--scale must be more than 0 and at most 1")
         if not (within.isdigit() and within.startswith(generate.ROOT)):
             raise CommandError(f"--within must be a region code in Xiangxi ({generate.ROOT}…)")
-        summary = self.generate(console, scale=scale, seed=seed, within=within)
+        with _quiet():
+            summary = self.generate(console, scale=scale, seed=seed, within=within)
         for line in summary.lines():
             console.print(line)
 
@@ -125,6 +150,26 @@ class Command(BaseCommand):
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
             if progress.tasks[task].total is None:  # every grid already had households
+                progress.update(task, total=1, completed=1)
+
+            task = progress.add_task("事件 events", total=None)
+            summary.events = generate.add_events(
+                scale=scale,
+                seed=seed,
+                root=within,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+            if progress.tasks[task].total is None:  # the demo had events already
+                progress.update(task, total=1, completed=1)
+
+            task = progress.add_task("走访与民情日志 visits and work log", total=None)
+            summary.visits = generate.add_visits(
+                scale=scale,
+                seed=seed,
+                root=within,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+            if progress.tasks[task].total is None:  # the demo had visits already
                 progress.update(task, total=1, completed=1)
         console.print(f"took {time.monotonic() - started:.1f} s")
         return summary
