@@ -6,22 +6,29 @@ that does not exist; 403: visible but not theirs to do. Grid staff, village cadr
 township centres record; the county centre (outsider, in 吉首市), leaders and administrators
 only look; department handlers have no part in visits. The register's records named in a
 body (the household visited, the region of a work-log entry) are looked up like a path
-parameter. tests/accounts/test_scope_matrix.py checks that every route has a row here.
+parameter. A key-population follow-up's photo is opened only by whoever sees the visit's
+notes in clear (here its visitor); everyone else gets the 404 of a missing photo.
+tests/accounts/test_scope_matrix.py checks that every route has a row here.
 """
 
+import hashlib
+import io
 import json
 import uuid
 from datetime import datetime
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from PIL import Image
 
 from gridgov.accounts.models import User
 from gridgov.cases.calendar import SHANGHAI
 from gridgov.testing.personas import GRID_1, GRID_2, OTHER_GRID, VILLAGE, persona
 from gridgov.testing.scope import ALL, MISSING_UUID, NOT_FOUND, OK, PERSONA_ORDER
-from gridgov.visits.models import Visit
+from gridgov.visits.models import Visit, VisitPhoto
 
 MISSING_GRID = VILLAGE + "999"
 
@@ -29,6 +36,11 @@ MISSING_GRID = VILLAGE + "999"
 NOT_FOUND_FOR_ALL = ALL(404)
 # Recording in grid 1: grid-1 staff and those above them; read-only roles 403; the rest 404.
 RECORD_IN_GRID_1 = (201, 404, 201, 201, 404, 403, 404, 403)
+RECORD_IN_GRID_2 = (404, 201, 201, 201, 404, 403, 404, 403)
+RECORD_OUTSIDE = (404, 404, 404, 404, 404, 403, 403, 403)
+SEE_GRID_1 = (200, 404, 200, 200, 404, 200, 404, 200)
+SEE_GRID_2 = (404, 200, 200, 200, 404, 200, 404, 200)
+SEE_OUTSIDE = (404, 404, 404, 404, 404, 200, 200, 200)
 
 # fmt: off
 ROUTES: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
@@ -48,6 +60,25 @@ ROUTES: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
         "visit_1":                      (200, 404, 200, 200, 404, 200, 404, 200),
         "visit_2":                      (404, 200, 200, 200, 404, 200, 404, 200),
         "other_visit":                  (404, 404, 404, 404, 404, 200, 200, 200),
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("POST", "/api/visits/{visit_uuid}/photos"): {
+        "visit_1":                      RECORD_IN_GRID_1,
+        "visit_2":                      RECORD_IN_GRID_2,
+        "other_visit":                  RECORD_OUTSIDE,
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/visits/{visit_uuid}/photos"): {
+        "visit_1":                      SEE_GRID_1,
+        "visit_2":                      SEE_GRID_2,
+        "other_visit":                  SEE_OUTSIDE,
+        "missing":                      NOT_FOUND_FOR_ALL,
+    },
+    ("GET", "/api/visits/photos/{photo_uuid}/file"): {
+        "photo_1":                      SEE_GRID_1,
+        "photo_2":                      SEE_GRID_2,
+        "key_population_photo":         (200, 404, 404, 404, 404, 404, 404, 404),
+        "other_photo":                  SEE_OUTSIDE,
         "missing":                      NOT_FOUND_FOR_ALL,
     },
     ("GET", "/api/visits/worklog"): {
@@ -93,7 +124,10 @@ def _target(world, target: str) -> tuple[dict, dict]:
         "missing": MISSING_UUID,
     }
     if target in visits:
-        return {"visit_uuid": str(visits[target])}, {}
+        params = {"visit_uuid": str(visits[target]), "photo_uuid": str(MISSING_UUID)}
+        return params, {"file": SimpleUploadedFile("photo.jpg", _jpeg((9, 99, 9)))}
+    if target in world["photos"]:
+        return {"photo_uuid": str(world["photos"][target])}, {}
     regions = {
         "in_grid_1": GRID_1,
         "in_village": VILLAGE,
@@ -113,10 +147,18 @@ def _target(world, target: str) -> tuple[dict, dict]:
     raise KeyError(target)
 
 
+def _jpeg(colour) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
 def _request(world, route, target):
     method, path = route
     params, body = _target(world, target)
-    if "{visit_uuid}" in path:
+    if path.endswith("/photos") and method == "POST":
+        return method, path.format(**params), body  # multipart, with the photo
+    if "{" in path:
         return method, path.format(**params), None
     if method == "GET":
         query = f"?within={params['within']}" if "within" in params else ""
@@ -125,6 +167,9 @@ def _request(world, route, target):
 
 
 def _call(client: Client, method: str, url: str, body):
+    if body is not None and "file" in body:
+        body["file"].seek(0)
+        return client.post(url, body)
     return client.generic(
         method,
         url,
@@ -134,25 +179,49 @@ def _call(client: Client, method: str, url: str, body):
 
 
 @pytest.fixture
-def world(register, db):
+def world(register, db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     moment = datetime(2026, 6, 1, 10, 0, tzinfo=SHANGHAI)
 
-    def visit(household_key: str, visitor: User) -> uuid.UUID:
+    def visit(household_key: str, visitor: User, kind: str = "routine") -> uuid.UUID:
         household = register.households[household_key]
         return Visit.objects.create(
             visitor=visitor,
             household=household,
             region_code=household.region_code,
             visited_at=moment,
+            kind=kind,
             findings="正常",
         ).uuid
 
+    def photo(visit_uuid: uuid.UUID, colour) -> uuid.UUID:
+        found = Visit.objects.get(uuid=visit_uuid)
+        data = _jpeg(colour)
+        kept = VisitPhoto(
+            visit=found,
+            original_name="photo.jpg",
+            content_type="image/jpeg",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=found.visitor,
+        )
+        kept.file.save("photo.jpg", ContentFile(data), save=True)
+        return kept.uuid
+
+    visits = {
+        "visit_1": visit("household_1", persona("worker_a")),
+        "visit_2": visit("household_2", persona("worker_b")),
+        "other_visit": visit("other_household", persona("admin")),
+        "key_population_visit": visit("household_1", persona("worker_a"), "key_population"),
+    }
     return {
         "register": register,
-        "visits": {
-            "visit_1": visit("household_1", persona("worker_a")),
-            "visit_2": visit("household_2", persona("worker_b")),
-            "other_visit": visit("other_household", persona("admin")),
+        "visits": visits,
+        "photos": {
+            "photo_1": photo(visits["visit_1"], (1, 0, 0)),
+            "photo_2": photo(visits["visit_2"], (2, 0, 0)),
+            "key_population_photo": photo(visits["key_population_visit"], (3, 0, 0)),
+            "other_photo": photo(visits["other_visit"], (4, 0, 0)),
         },
     }
 

@@ -244,18 +244,26 @@ def attach(
         height=prepared.height,
         created_at=timezone.now(),
     )
-    # The file is written first and removed again if anything after it fails, so that a
-    # failure leaves neither a row without a file nor a file without a row.
-    attachment.file.save(attachment.uuid.hex, ContentFile(prepared.data), save=False)
+    result = store_then_save(attachment, prepared.data, lambda: _save(actor, attachment))
+    return result, result is attachment
+
+
+def store_then_save(instance, data: bytes, save):
+    """Write `data` to `instance.file` (through its storage, under the name its upload_to
+    gives), then call `save()` in a transaction and return what it returns. The file is
+    written first and removed again if `save()` fails or returns another record (a twin a
+    concurrent request inserted), so that a failure leaves neither a row without a file nor
+    a file without a row."""
+    instance.file.save(instance.uuid.hex, ContentFile(data), save=False)
     try:
         with transaction.atomic():
-            result = _save(actor, attachment)
+            result = save()
     except BaseException:
-        attachment.file.storage.delete(attachment.file.name)
+        instance.file.storage.delete(instance.file.name)
         raise
-    if result is not attachment:
-        attachment.file.storage.delete(attachment.file.name)
-    return result, result is attachment
+    if result is not instance:
+        instance.file.storage.delete(instance.file.name)
+    return result
 
 
 def _save(actor, attachment: Attachment) -> Attachment:

@@ -1,4 +1,4 @@
-"""Every change of the visits app: recording visits and work-log entries.
+"""Every change of the visits app: recording visits (with their photos) and work-log entries.
 
 Each action is atomic, takes a keyword-only `actor`, checks the permission over the region
 (`visits.record`), re-checks scope after the write and writes its audit entry. Creates take
@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -18,19 +19,24 @@ from django.utils import timezone
 from gridgov.accounts import audit
 from gridgov.accounts.scope import has_permission, require_within_scope
 from gridgov.cases import actions as case_actions
-from gridgov.cases import workflow
+from gridgov.cases import attachments, workflow
 from gridgov.cases.choices import Source, Urgency
 from gridgov.regions.models import Region
 from gridgov.registry import actions as registry_actions
 from gridgov.registry.models import Household, Organisation, Place
 from gridgov.visits.choices import VisitKind, WorkLogKind
-from gridgov.visits.models import Visit, WorkLogEntry
+from gridgov.visits.models import PHOTO_EXTENSIONS, Visit, VisitPhoto, WorkLogEntry
 from gridgov.visits.plans import refresh_plans
 
 EARTH_RADIUS_METRES = 6_371_000
 # The event opened from a visit gets a UUID derived from the visit's, so that a replayed
 # visit can never open a second event.
 EVENT_NAMESPACE = uuid_module.UUID("6f1d8f6e-3c1a-4d5e-9b7a-2f0c5a9e4b11")
+# Photos sent with the visit form get UUIDs derived from the visit's, so a resent form adds
+# no second copy.
+PHOTO_NAMESPACE = uuid_module.UUID("0b8e2f4a-6d1c-4f7e-a5b3-9c2d8e1f7a64")
+# How many photos the record-visit form takes at once (more can be added through the API).
+FORM_PHOTOS = 3
 
 
 class PermissionDenied(registry_actions.PermissionDenied, DjangoPermissionDenied):
@@ -265,3 +271,137 @@ def record_worklog_entry(
         after=audit.snapshot(entry, ["uuid", "region_code", "date", "kind", "title"]),
     )
     return entry, True
+
+
+# --- Photos -----------------------------------------------------------------------------------
+
+
+def _prepare_photo(upload) -> attachments.Prepared:
+    """Check and re-encode an uploaded photo with the event attachments' rules (judged by
+    content, re-encoded without location or camera data, size and pixel limits); of those
+    files only pictures are photos."""
+    prepared = attachments.prepare(upload)
+    if prepared.content_type not in PHOTO_EXTENSIONS:
+        raise ValidationError(
+            {
+                "file": "只能上传 JPEG、PNG、WebP 或 GIF 照片 Only JPEG, PNG, WebP or GIF "
+                "pictures can be added as photos."
+            }
+        )
+    return prepared
+
+
+def _photo_replayed(actor, existing: VisitPhoto, visit: Visit) -> VisitPhoto:
+    if not VisitPhoto.objects.visible_to(actor).filter(pk=existing.pk).exists():
+        raise Http404  # someone else's UUID: say nothing about it
+    if existing.visit_id != visit.pk:
+        raise ValidationError(
+            {"uuid": "该标识已用于另一次走访的照片 This UUID belongs to a photo of another visit."}
+        )
+    return existing
+
+
+def _save_photo(actor, photo: VisitPhoto) -> VisitPhoto:
+    """Insert the row (or find the twin a concurrent request inserted) and audit it."""
+    try:
+        with transaction.atomic():
+            photo.save()
+    except IntegrityError:
+        twin = (
+            VisitPhoto.objects.filter(uuid=photo.uuid).first()
+            or VisitPhoto.objects.filter(visit=photo.visit, sha256=photo.sha256).first()
+        )
+        if twin is None:
+            raise
+        return _photo_replayed(actor, twin, photo.visit)
+    audit.record(
+        actor=actor,
+        action="visits.attach_photo",
+        instance=photo,
+        region_code=photo.visit.region_code,
+        after=audit.snapshot(
+            photo, ["uuid", "visit", "content_type", "size", "sha256", "width", "height"]
+        ),
+    )
+    return photo
+
+
+def _attach(
+    actor, visit: Visit, upload, photo_uuid, prepared=None, written: list | None = None
+) -> tuple[VisitPhoto, bool]:
+    if not Visit.objects.visible_to(actor).filter(pk=visit.pk).exists():
+        raise Http404
+    _require(actor, visit.region_code)
+    photo_uuid = photo_uuid or uuid_module.uuid4()
+    existing = VisitPhoto.objects.filter(uuid=photo_uuid).first()
+    if existing is not None:
+        return _photo_replayed(actor, existing, visit), False
+    prepared = prepared or _prepare_photo(upload)
+    duplicate = VisitPhoto.objects.filter(visit=visit, sha256=prepared.sha256).first()
+    if duplicate is not None:
+        return duplicate, False
+    photo = VisitPhoto(
+        uuid=photo_uuid,
+        visit=visit,
+        uploaded_by=actor,
+        original_name=attachments.clean_name(getattr(upload, "name", ""), prepared.content_type),
+        content_type=prepared.content_type,
+        size=len(prepared.data),
+        sha256=prepared.sha256,
+        width=prepared.width,
+        height=prepared.height,
+        created_at=timezone.now(),
+    )
+    result = attachments.store_then_save(photo, prepared.data, lambda: _save_photo(actor, photo))
+    if result is photo and written is not None:
+        written.append(photo.file.name)
+    return result, result is photo
+
+
+def attach_photo(
+    *, actor, visit: Visit, upload, uuid: uuid_module.UUID | None = None
+) -> tuple[VisitPhoto, bool]:
+    """走访照片: add an uploaded photo to `visit`; returns (photo, created).
+
+    The actor must see the visit (404) and record visits in its region (403). A retried
+    upload (same UUID) returns the first photo, and the same picture twice on a visit is
+    one photo. When anything fails no file is left in storage and no row in the database.
+    """
+    return _attach(actor, visit, upload, uuid)
+
+
+def record_visit_with_photos(*, actor, photos=(), **arguments) -> tuple[Visit, bool]:
+    """Record a visit (as `record_visit`, with the same arguments) and keep up to
+    FORM_PHOTOS photos with it, all or nothing: a refused photo is named on "photos" and
+    then neither the visit nor any photo is kept."""
+    photos = list(photos)
+    if len(photos) > FORM_PHOTOS:
+        raise ValidationError(
+            {
+                "photos": f"一次最多上传 {FORM_PHOTOS} 张照片 At most {FORM_PHOTOS} photos "
+                "can be sent with a visit."
+            }
+        )
+    prepared, refusals = [], []
+    for number, upload in enumerate(photos, start=1):
+        try:
+            prepared.append(_prepare_photo(upload))
+        except ValidationError as error:
+            refusals += [
+                f"第 {number} 张照片 Photo {number}: {message}"
+                for message in error.message_dict.get("file", error.messages)
+            ]
+    if refusals:
+        raise ValidationError({"photos": refusals})
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            visit, created = record_visit(actor=actor, **arguments)
+            for index, (upload, ready) in enumerate(zip(photos, prepared, strict=True)):
+                photo_uuid = uuid_module.uuid5(PHOTO_NAMESPACE, f"{visit.uuid}:{index}")
+                _attach(actor, visit, upload, photo_uuid, ready, written)
+    except BaseException:
+        for name in written:  # the rows went with the transaction; the files go here
+            default_storage.delete(name)
+        raise
+    return visit, created

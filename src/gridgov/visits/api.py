@@ -4,10 +4,11 @@ and serialise; visits are shown as `queries.visit_view` masks them."""
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from gridgov.accounts.scope import access, has_permission
 from gridgov.cases.choices import Urgency
@@ -71,6 +72,19 @@ class VisitOut(Schema):
     services_delivered: str
     event_uuid: UUID | None
     event_title: str
+    masked: bool
+
+
+class PhotoOut(Schema):
+    uuid: UUID
+    visit_uuid: UUID
+    name: str
+    content_type: str
+    size: int | None
+    width: int | None
+    height: int | None
+    created_at: datetime
+    file_url: str | None = Field(description="空：重点人员回访的照片不向此用户显示")
     masked: bool
 
 
@@ -269,6 +283,40 @@ def get_coverage(request, filters: Query[CoverageFilters]):
     if not has_permission(request.user, "visits.view"):
         raise HttpError(403, "无权限 You do not have permission to do this here.")
     return queries.coverage(request.user, region.code)
+
+
+@visits_router.post(
+    "/{visit_uuid}/photos",
+    response={200: PhotoOut, 201: PhotoOut},
+    summary="Add a photo to a visit",
+)
+def add_photo(request, visit_uuid: UUID, file: File[UploadedFile], uuid: Form[UUID | None] = None):
+    visit = access(queries.visits_for(request.user), request.user, uuid=visit_uuid)
+    photo, created = actions.attach_photo(actor=request.user, visit=visit, upload=file, uuid=uuid)
+    photo.visit = visit
+    view = queries.photo_view(photo, clear=queries.sees_clear(request.user, visit))
+    return Status(201 if created else 200, view)
+
+
+@visits_router.get("/{visit_uuid}/photos", response=list[PhotoOut], summary="A visit's photos")
+def list_photos(request, visit_uuid: UUID):
+    visit = access(queries.visits_for(request.user), request.user, uuid=visit_uuid)
+    return queries.photos_of(request.user, visit)
+
+
+@visits_router.get("/photos/{photo_uuid}/file", summary="A visit photo's picture")
+def photo_file(request, photo_uuid: UUID) -> HttpResponse:
+    photo = queries.photo_for_file(request.user, photo_uuid)
+    response = FileResponse(
+        photo.file.open("rb"),
+        as_attachment=False,
+        filename=photo.original_name,
+        content_type=photo.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @visits_router.get("/{visit_uuid}", response=VisitOut, summary="One visit")

@@ -62,6 +62,33 @@ class ActionForm(forms.Form):
         return None
 
 
+class PhotoInput(forms.FileInput):
+    """A file input for several photos that offers the phone's camera."""
+
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to `actions.FORM_PHOTOS` photos, all optional; their content is judged by the
+    action, not here."""
+
+    widget = PhotoInput(attrs={"accept": "image/*", "capture": "environment"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [super(PhotosField, self).clean(item, initial) for item in files if item]
+        if len(files) > actions.FORM_PHOTOS:
+            raise ValidationError(
+                f"一次最多上传 {actions.FORM_PHOTOS} 张照片 At most {actions.FORM_PHOTOS} "
+                "photos can be sent with a visit."
+            )
+        return files
+
+
 class VisitForm(ActionForm):
     """Record a visit to a household, optionally reporting a finding as an event."""
 
@@ -85,6 +112,10 @@ class VisitForm(ActionForm):
     findings = _text(_("走访情况"), 4000)
     needs_found = _text(_("群众诉求"), 2000)
     services_delivered = _text(_("服务事项"), 2000)
+    photos = PhotosField(
+        label=_("照片"),
+        help_text=_("可选，最多 3 张。照片中的位置和相机信息会被去除。"),
+    )
     open_event = forms.BooleanField(label=_("把发现的问题上报为事件"), required=False)
     event_title = forms.CharField(label=_("事件标题"), max_length=100, required=False)
     event_category = forms.ChoiceField(label=_("事件类别"), required=False)
@@ -104,7 +135,11 @@ class VisitForm(ActionForm):
         ]
 
     def visit_fields(self):
-        return [self[name] for name in self.fields if not name.startswith(("event_", "open_"))]
+        return [
+            self[name]
+            for name in self.fields
+            if not name.startswith(("event_", "open_")) and name != "photos"
+        ]
 
     def event_fields(self):
         return [self[name] for name in self.fields if name.startswith(("event_", "open_"))]
@@ -120,8 +155,9 @@ class VisitForm(ActionForm):
                 "description": data["event_description"],
             }
         result = self.run(
-            actions.record_visit,
+            actions.record_visit_with_photos,
             actor=actor,
+            photos=data["photos"],
             uuid=data["uuid"],
             household=household,
             visited_at=data["visited_at"],

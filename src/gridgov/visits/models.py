@@ -7,8 +7,10 @@ client-generated UUID, so a phone retrying after a lost response cannot record t
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.scope import ScopedQuerySet
@@ -114,6 +116,64 @@ class Visit(models.Model):
     @property
     def target(self):
         return self.household or self.place or self.organisation
+
+
+# The extension of a kept photo's file, from the type found in its content.
+PHOTO_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def photo_path(photo: "VisitPhoto", filename: str) -> str:
+    """Where storage keeps a visit photo: by upload day and the photo's UUID, with the
+    extension of the type found in the content. The uploader's file name is never part of it."""
+    extension = PHOTO_EXTENSIONS.get(photo.content_type, "")
+    day = timezone.localdate(photo.created_at or timezone.now())
+    return f"visits/{day:%Y/%m/%d}/{photo.uuid}{extension}"
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a visit (走访照片): the leaking roof, the medicine delivered. Like an
+    event's attachment it is judged by its content and re-encoded before it is kept, so the
+    phone's location and camera data are gone. Whoever sees the visit sees that it has
+    photos; a key-population follow-up's photos are shown only to those who see the visit's
+    notes in clear."""
+
+    uuid = models.UUIDField(_("唯一标识 UUID"), default=uuid.uuid4, unique=True, editable=False)
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("走访 visit"), on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField(_("文件 file"), upload_to=photo_path, max_length=200)
+    original_name = models.CharField(
+        _("文件名 file name"),
+        max_length=120,
+        help_text=_("The uploader's file name, cleaned, for display only."),
+    )
+    content_type = models.CharField(_("类型 content type"), max_length=40)
+    size = models.PositiveIntegerField(_("大小（字节）size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    width = models.PositiveIntegerField(_("宽 width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("高 height"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人 uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("上传时间 uploaded at"), default=timezone.now)
+
+    objects = VisitsQuerySet.as_manager()
+    scope_field = "visit__region_code"
+
+    class Meta:
+        verbose_name = _("走访照片 visit photo")
+        verbose_name_plural = _("走访照片 visit photos")
+        ordering = ["visit_id", "created_at", "id"]
+        constraints = [
+            # The same picture twice on one visit is one photo.
+            models.UniqueConstraint(fields=["visit", "sha256"], name="visit_photo_once_per_visit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.original_name}"
 
 
 class WorkLogEntry(models.Model):

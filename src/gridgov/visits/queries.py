@@ -6,15 +6,17 @@ coverage. Every read goes through the scoped querysets; people are shown only as
 from datetime import date
 
 from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from django.utils import timezone
 
 from gridgov.accounts.masking import MASK
+from gridgov.accounts.scope import access
 from gridgov.regions.models import Region
 from gridgov.registry import privacy
 from gridgov.registry.choices import SENSITIVE_TAGS, Tag
 from gridgov.registry.models import RevealGrant
 from gridgov.visits.choices import SENSITIVE_KINDS, HouseholdNorm, VisitKind
-from gridgov.visits.models import Visit, VisitPlan, WorkLogEntry
+from gridgov.visits.models import Visit, VisitPhoto, VisitPlan, WorkLogEntry
 
 _TAG_LABELS = dict(Tag.choices)
 _NORM_LABELS = dict(HouseholdNorm.choices)
@@ -93,6 +95,77 @@ def present_visits(user, visits) -> list[dict]:
         )
         for visit in visits
     ]
+
+
+def sees_clear(user, visit: Visit) -> bool:
+    """Whether `user` (who can see the visit) sees its notes and photos in clear: always,
+    except for a key-population follow-up, which only its visitor and holders of a live
+    reveal grant for a member of the household see (as in `present_visits`)."""
+    if visit.kind not in SENSITIVE_KINDS or visit.visitor_id == getattr(user, "pk", None):
+        return True
+    return bool(visit.household_id) and visit.household_id in _households_revealed(
+        user, [visit.household_id]
+    )
+
+
+def photo_file_url(photo: VisitPhoto) -> str:
+    return f"/api/visits/photos/{photo.uuid}/file"
+
+
+def photo_view(photo: VisitPhoto, *, clear: bool) -> dict:
+    """A photo as the viewer may see it: for a masked visit, only that it exists."""
+    return {
+        "uuid": photo.uuid,
+        "visit_uuid": photo.visit.uuid,
+        "name": photo.original_name if clear else MASK,
+        "content_type": photo.content_type if clear else "",
+        "size": photo.size if clear else None,
+        "width": photo.width if clear else None,
+        "height": photo.height if clear else None,
+        "created_at": photo.created_at,
+        "file_url": photo_file_url(photo) if clear else None,
+        "masked": not clear,
+    }
+
+
+def photos_of(user, visit: Visit) -> list[dict]:
+    """A visit's photos (the caller has checked the visit is visible), oldest first."""
+    clear = sees_clear(user, visit)
+    photos = list(VisitPhoto.objects.filter(visit=visit))
+    for photo in photos:
+        photo.visit = visit  # already fetched: no query per photo
+    return [photo_view(photo, clear=clear) for photo in photos]
+
+
+def with_photos(views: list[dict]) -> list[dict]:
+    """Visits from `present_visits` with their photos under "photos" (one query for all),
+    masked like the visit they belong to."""
+    by_uuid = {view["uuid"]: view for view in views}
+    for view in views:
+        view["photos"] = []
+    photos = VisitPhoto.objects.filter(visit__uuid__in=list(by_uuid)).select_related("visit")
+    for photo in photos.only(
+        "uuid",
+        "original_name",
+        "content_type",
+        "size",
+        "width",
+        "height",
+        "created_at",
+        "visit__uuid",
+    ):
+        view = by_uuid[photo.visit.uuid]
+        view["photos"].append(photo_view(photo, clear=not view["masked"]))
+    return views
+
+
+def photo_for_file(user, photo_uuid) -> VisitPhoto:
+    """The photo whose file `user` may open, or 404: out of scope, missing, and a masked
+    visit's photo alike."""
+    photo = access(VisitPhoto.objects.select_related("visit"), user, uuid=photo_uuid)
+    if not sees_clear(user, photo.visit):
+        raise Http404
+    return photo
 
 
 def why_label(plan: VisitPlan) -> str:

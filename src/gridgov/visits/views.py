@@ -54,12 +54,13 @@ def _within(request) -> str:
 
 @visits_page
 def record_visit(request, household_uuid):
-    """Record a visit to a household (with "use my position" and an optional event)."""
+    """Record a visit to a household (with "use my position", up to three photos and an
+    optional event)."""
     households = Household.objects.select_related("grid").defer("grid__geometry")
     household = access(households, request.user, uuid=household_uuid)
     if not has_permission(request.user, "visits.record", household.region_code):
         raise PermissionDenied
-    form = VisitForm(request.POST or None)
+    form = VisitForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         visit = form.save(actor=request.user, household=household)
         if visit is not None:

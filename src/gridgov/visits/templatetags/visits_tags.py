@@ -1,5 +1,6 @@
 """`{% household_visits household %}`: the visits section of the household card, for the
-signed-in user: recent visits as they may see them and the household's visit plan."""
+signed-in user: recent visits as they may see them (with their photos' thumbnails) and the
+household's visit plan."""
 
 from django import template
 from django.utils import timezone
@@ -24,7 +25,7 @@ def household_visits(context, household):
     return {
         "shown": True,
         "household": household,
-        "visits": queries.present_visits(user, visits),
+        "visits": queries.with_photos(queries.present_visits(user, visits)),
         "plan": queries.plan_view(plan, today),
         "can_record": has_permission(user, "visits.record", household.region_code),
     }
