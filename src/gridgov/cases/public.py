@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 
 from gridgov.accounts.models import Department
 from gridgov.cases import actions, workflow
@@ -61,16 +62,19 @@ class UnknownCode(Http404):
 
 
 def _key(kind: str, client_ip: str | None) -> str:
-    return f"gridgov:public:{kind}:{client_ip or 'unknown'}"
+    """The counter of this hour (fixed windows on the application's clock, so a limit ends
+    when the hour does, whatever cache keeps the counters)."""
+    window = int(timezone.now().timestamp()) // WINDOW_SECONDS
+    return f"gridgov:public:{kind}:{client_ip or 'unknown'}:{window}"
 
 
 def _count(key: str, amount: int = 1) -> int:
-    """Add `amount` to a counter that lives for the window from its first use."""
-    cache.add(key, 0, timeout=WINDOW_SECONDS)
+    """Add `amount` to this window's counter (kept a little longer than the window)."""
+    cache.add(key, 0, timeout=2 * WINDOW_SECONDS)
     try:
         return cache.incr(key, amount)
     except ValueError:  # expired between add and incr
-        cache.set(key, amount, timeout=WINDOW_SECONDS)
+        cache.set(key, amount, timeout=2 * WINDOW_SECONDS)
         return amount
 
 
