@@ -77,7 +77,7 @@ def _full_dataset() -> str:
         entry = _register_entry()
         if entry is not None and entry.after.get("scale") == FULL_SCALE:
             return (
-                f"generated on {entry.created_at:%Y-%m-%d} (the register step took "
+                f"generated on {entry.occurred_at:%Y-%m-%d} (the register step took "
                 f"{entry.after.get('seconds', '?')} s) and reused "
                 f"({Resident.objects.count():,} residents)"
             )
