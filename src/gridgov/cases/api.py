@@ -27,7 +27,7 @@ from pydantic import ValidationError as PydanticError
 
 from gridgov.accounts.masking import mask_phone
 from gridgov.accounts.scope import access
-from gridgov.cases import actions, inputs, links, notifications, workflow, worklist
+from gridgov.cases import actions, deadlines, inputs, links, notifications, workflow, worklist
 from gridgov.cases.choices import (
     FINAL_STATES,
     Card,
@@ -275,14 +275,8 @@ class ReadOut(Schema):
 
 
 def _with_due(event: Event, now: datetime) -> Event:
-    if not hasattr(event, "due"):
-        event.due = {
-            State.REPORTED: event.accept_due,
-            State.ACCEPTED: event.handle_due,
-            State.DISPATCHED: event.handle_due,
-            State.IN_PROGRESS: event.handle_due,
-            State.HANDLED: event.verify_due,
-        }.get(event.state)
+    if not hasattr(event, "due"):  # worklist rows come with it from the database
+        event.due = deadlines.running_due(event)
     event.overdue = event.due is not None and event.due < now
     return event
 
@@ -454,12 +448,7 @@ def list_events(request, response: HttpResponse, filters: Query[EventFilters]):
     if filters.reported_to:
         events = events.filter(reported_at__lt=filters.reported_to)
     if filters.overdue is not None:
-        now = timezone.now()
-        late = (
-            Q(state=State.REPORTED, accept_due__lt=now)
-            | Q(state__in=(State.ACCEPTED, State.DISPATCHED, State.IN_PROGRESS), handle_due__lt=now)
-            | Q(state=State.HANDLED, verify_due__lt=now)
-        )
+        late = deadlines.overdue_q(timezone.now())
         events = events.filter(late) if filters.overdue else events.exclude(late)
     total = events.order_by()[: TOTAL_CAP + 1].count()
     response["X-Total-Count"] = str(min(total, TOTAL_CAP))
@@ -482,9 +471,7 @@ def my_inbox(request, response: HttpResponse, filters: Query[InboxFilters]):
     messages = Notification.objects.filter(user=request.user).select_related("event")
     if filters.unread:
         messages = messages.filter(read_at__isnull=True)
-    response["X-Unread-Count"] = str(
-        Notification.objects.filter(user=request.user, read_at__isnull=True).count()
-    )
+    response["X-Unread-Count"] = str(notifications.unread_count(request.user))
     return list(messages[filters.offset : filters.offset + filters.limit])
 
 

@@ -12,7 +12,7 @@ clock, because a landslide does not wait for Monday.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 
 from gridgov.cases import calendar
 from gridgov.cases.choices import (
@@ -28,15 +28,35 @@ ACCEPT, HANDLE, VERIFY = "accept", "handle", "verify"
 STAGES = (ACCEPT, HANDLE, VERIFY)
 
 
+# The states in which each stage's deadline runs.
+STAGE_STATES = {ACCEPT: ACCEPT_STATES, HANDLE: HANDLE_STATES, VERIFY: VERIFY_STATES}
+
+
 def stage_of(state: str) -> str | None:
     """The stage whose deadline runs while an event is in `state` (None: no clock runs)."""
-    if state in ACCEPT_STATES:
-        return ACCEPT
-    if state in HANDLE_STATES:
-        return HANDLE
-    if state in VERIFY_STATES:
-        return VERIFY
-    return None
+    return next((stage for stage, states in STAGE_STATES.items() if state in states), None)
+
+
+def running_due(event) -> datetime | None:
+    """The deadline of the stage the event is in (None when no clock runs)."""
+    stage = stage_of(event.state)
+    return getattr(event, f"{stage}_due") if stage else None
+
+
+def running_due_expression() -> Case:
+    """`running_due` computed by the database, to sort and annotate lists."""
+    whens = [
+        When(state__in=states, then=F(f"{stage}_due")) for stage, states in STAGE_STATES.items()
+    ]
+    return Case(*whens, default=None)
+
+
+def overdue_q(now: datetime) -> Q:
+    """Events whose running deadline has passed (each stage's own indexed column)."""
+    late = Q(pk__in=[])
+    for stage, states in STAGE_STATES.items():
+        late |= Q(state__in=states, **{f"{stage}_due__lt": now})
+    return late
 
 
 @dataclass(frozen=True)

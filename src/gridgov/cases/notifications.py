@@ -95,3 +95,10 @@ def mark_read(*, actor: User, notification_ids: Iterable[int]) -> int:
     return Notification.objects.filter(
         user=actor, pk__in=list(notification_ids), read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+def unread_count(user) -> int:
+    """How many of the user's messages are unread (the number beside 消息)."""
+    if user is None or not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

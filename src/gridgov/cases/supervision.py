@@ -16,12 +16,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from gridgov.accounts import audit
-from gridgov.cases import notifications
+from gridgov.cases import deadlines, notifications
 from gridgov.cases.choices import (
-    ACCEPT_STATES,
-    HANDLE_STATES,
     RUNNING_STATES,
-    VERIFY_STATES,
     Card,
     NotificationKind,
     level_above,
@@ -32,11 +29,9 @@ from gridgov.cases.models import Event, EventStep
 BATCH = 1000
 SUPERVISION = "督办系统 supervision"
 
-# (deadline column, the states in which it runs)
-_YELLOW_DEADLINES = (
-    ("accept_due", ACCEPT_STATES),
-    ("handle_due", HANDLE_STATES),
-    ("verify_due", VERIFY_STATES),
+# (deadline column, the states in which it runs): each stage's yellow deadline.
+_YELLOW_DEADLINES = tuple(
+    (f"{stage}_due", states) for stage, states in deadlines.STAGE_STATES.items()
 )
 
 

@@ -17,6 +17,7 @@ from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.scope import assignments_with
+from gridgov.cases import deadlines
 from gridgov.cases.choices import (
     ACTIVE_ASSIGNMENT_STATES,
     HANDLE_STATES,
@@ -111,16 +112,6 @@ def bucket_conditions(user) -> dict[str, Q]:
     return {key: q for key, parts in conditions.items() if (q := _any(parts)) is not None}
 
 
-def _due() -> Case:
-    """The deadline of the stage the event is in."""
-    return Case(
-        When(state=State.REPORTED, then=F("accept_due")),
-        When(state__in=HANDLE_STATES, then=F("handle_due")),
-        When(state=State.HANDLED, then=F("verify_due")),
-        default=None,
-    )
-
-
 def worklist(user, bucket: str | None = None) -> QuerySet[Event]:
     """The user's events to act on (in one bucket, or all), overdue first, then by the
     deadline that comes soonest. Each event carries `bucket` and `due`."""
@@ -134,7 +125,7 @@ def worklist(user, bucket: str | None = None) -> QuerySet[Event]:
         Event.objects.filter(_any(list(conditions.values())))
         .annotate(
             bucket=Case(*whens, default=Value(""), output_field=CharField()),
-            due=_due(),
+            due=deadlines.running_due_expression(),
         )
         .select_related("category", "lead_department")
         .order_by(F("due").asc(nulls_last=True), "id")

@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from gridgov.accounts.queries import role_labels
 from gridgov.accounts.scope import has_permission
-from gridgov.web.event_pages import unread_count
+from gridgov.cases.notifications import unread_count
 
 
 def site(request) -> dict:

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases import actions, effects
+from gridgov.cases import actions, deadlines, effects
 from gridgov.cases.choices import (
     Card,
     DeadlineUnit,
@@ -125,7 +125,7 @@ class EventFilterForm(forms.Form):
         elif data["card"]:
             events = events.filter(card=data["card"])
         if data["overdue"]:
-            events = events.filter(event_pages.overdue_q(now))
+            events = events.filter(deadlines.overdue_q(now))
         if data["q"].strip():
             events = events.filter(title__contains=data["q"].strip())
         return events

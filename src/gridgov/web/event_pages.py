@@ -17,8 +17,8 @@ from django.utils.translation import ngettext
 from gridgov.accounts.masking import mask_phone
 from gridgov.accounts.models import Department
 from gridgov.accounts.scope import has_permission, scope_codes
-from gridgov.cases import calendar, links, worklist
-from gridgov.cases.choices import ACCEPT_STATES, HANDLE_STATES, VERIFY_STATES, RequestState
+from gridgov.cases import calendar, deadlines, links, worklist
+from gridgov.cases.choices import RequestState
 from gridgov.cases.models import Category, Event, Notification
 from gridgov.cases.workflow import TRANSITIONS
 from gridgov.regions import queries as region_queries
@@ -70,29 +70,9 @@ def due_text(due: datetime | None, now: datetime | None = None) -> str:
     return ngettext("%(count)s 个工作日后到期", "%(count)s 个工作日后到期", days) % {"count": days}
 
 
-def running_due(event: Event) -> datetime | None:
-    """The deadline of the stage the event is in (None when no clock runs)."""
-    if event.state in ACCEPT_STATES:
-        return event.accept_due
-    if event.state in HANDLE_STATES:
-        return event.handle_due
-    if event.state in VERIFY_STATES:
-        return event.verify_due
-    return None
-
-
-def overdue_q(now: datetime) -> Q:
-    """Events whose running deadline has passed (each stage's own indexed column)."""
-    return (
-        Q(state__in=ACCEPT_STATES, accept_due__lt=now)
-        | Q(state__in=HANDLE_STATES, handle_due__lt=now)
-        | Q(state__in=VERIFY_STATES, verify_due__lt=now)
-    )
-
-
 def event_row(event: Event, now: datetime, due: datetime | None = None) -> dict:
     """One line of a list: the event, its running deadline and how it stands."""
-    due = due if due is not None else running_due(event)
+    due = due if due is not None else deadlines.running_due(event)
     return {
         "event": event,
         "due": due,
@@ -324,12 +304,6 @@ def inbox_of(user) -> QuerySet:
         )
         .order_by("unread_first", "-created_at", "-id")
     )
-
-
-def unread_count(user) -> int:
-    if user is None or not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
 def unread_ids(user) -> list[int]:

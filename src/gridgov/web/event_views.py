@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.scope import access
-from gridgov.cases import attachments, links, notifications, workflow, worklist
+from gridgov.cases import attachments, deadlines, links, notifications, workflow, worklist
 from gridgov.cases.models import Event
 from gridgov.cases.workflow import TRANSITIONS, IllegalTransition, VersionConflict
 from gridgov.web import event_pages as pages
@@ -135,7 +135,7 @@ def _event_page(
             forms.append(bound)
         else:
             forms.append(TransitionForm(action=action, event=event, choices=choices))
-    due = pages.running_due(event)
+    due = deadlines.running_due(event)
     context = {
         "event": event,
         "reporter": pages.reporter_of(event),
