@@ -20,21 +20,9 @@ from gridgov.accounts.models import AuditEntry
 from gridgov.cases import attachments
 from gridgov.cases.models import Attachment, Event, EventStep
 from gridgov.testing.cases import report, user
+from gridgov.testing.photos import photo_bytes, stored_files
 
-GPS_IFD = 0x8825
-ORIENTATION = 0x0112
 XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/">龙家 28.31N 109.45E</x:xmpmeta>'.encode()
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    """A storage folder of the test's own; the files in it afterwards are what was kept."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def stored_files(media) -> list:
-    return sorted(path for path in media.rglob("*") if path.is_file()) if media.exists() else []
 
 
 @pytest.fixture
@@ -45,17 +33,10 @@ def event(clock):
 # --- Files made here -------------------------------------------------------------------------
 
 
-def photo_with_gps(size=(40, 30), orientation=6) -> bytes:
-    """A phone photo: EXIF with the camera, the place (GPS) and 'rotate 90°', plus XMP."""
-    image = Image.new("RGB", size, (200, 30, 30))
-    image.paste((30, 30, 200), (0, 0, size[0] // 2, size[1]))  # left half blue
-    exif = Image.Exif()
-    exif[0x010F] = "HUAWEI"
-    exif[ORIENTATION] = orientation
-    exif[GPS_IFD] = {1: "N", 2: (28.0, 18.0, 36.0), 3: "E", 4: (109.0, 27.0, 0.0)}
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif.tobytes(), xmp=XMP, quality=95)
-    return out.getvalue()
+def photo_with_gps(size=(40, 30)) -> bytes:
+    """A phone photo: EXIF with the camera, the place (GPS) and 'rotate 90°', plus XMP; the
+    left half blue, so that the turn shows."""
+    return photo_bytes(size=size, orientation=6, left_half=(30, 30, 200), xmp=XMP)
 
 
 def png(size=(20, 10), mode="RGBA", colour=(0, 128, 0, 100)) -> bytes:

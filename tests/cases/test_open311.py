@@ -245,9 +245,8 @@ def _photo() -> SimpleUploadedFile:
 
 @pytest.mark.django_db
 def test_a_request_with_a_photo_lists_its_media_url_unless_it_is_a_key_population_matter(
-    app, clock, settings, tmp_path, register
+    app, clock, media, register
 ):
-    settings.MEDIA_ROOT = tmp_path / "media"
     event, _created = public.submit(
         uuid=uuid.uuid4(),
         category="safety.road",

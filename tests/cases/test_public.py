@@ -23,6 +23,7 @@ from gridgov.cases.models import Attachment, Event
 from gridgov.regions.models import Region
 from gridgov.testing import personas
 from gridgov.testing.cases import act, report
+from gridgov.testing.photos import phone_photo, stored_files
 
 IP = "203.0.113.7"
 
@@ -302,36 +303,12 @@ def test_a_code_of_a_staff_report_shows_the_category_not_the_staff_title(story):
 
 # --- Photos ----------------------------------------------------------------------------------
 
-GPS_IFD = 0x8825
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    """A storage folder of the test's own: the files in it afterwards are what was kept."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def _stored(media) -> list:
-    return sorted(path for path in media.rglob("*") if path.is_file()) if media.exists() else []
-
-
-def _phone_photo(name: str = "IMG_2041.jpg", colour=(200, 30, 30), kind: str = "JPEG"):
-    """A photo as a phone takes it: EXIF with the camera maker and where it was taken."""
-    image = Image.new("RGB", (64, 48), colour)
-    exif = Image.Exif()
-    exif[0x010F] = "HUAWEI"
-    exif[GPS_IFD] = {1: "N", 2: (28.0, 18.0, 36.0), 3: "E", 4: (109.0, 27.0, 0.0)}
-    out = io.BytesIO()
-    image.save(out, kind, exif=exif.tobytes())
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
-
 
 @pytest.mark.django_db
 def test_photos_are_kept_with_the_request_without_their_location(clock, media):
-    photo = _phone_photo()
+    photo = phone_photo()
     assert b"HUAWEI" in photo.read()  # the upload carries the camera and the place
-    event, created = _submit(photos=[photo, _phone_photo("b.webp", (30, 30, 200), "WEBP")])
+    event, created = _submit(photos=[photo, phone_photo("b.webp", (30, 30, 200), format="WEBP")])
     assert created
     kept = list(Attachment.objects.filter(event=event).order_by("created_at", "id"))
     assert [a.content_type for a in kept] == ["image/jpeg", "image/jpeg"]
@@ -344,7 +321,7 @@ def test_photos_are_kept_with_the_request_without_their_location(clock, media):
         assert b"HUAWEI" not in data
         with Image.open(io.BytesIO(data)) as image:
             assert dict(image.getexif()) == {}
-    assert len(_stored(media)) == 2
+    assert len(stored_files(media)) == 2
     # The holder of the code sees them, and can fetch each one.
     status = public.status(event.tracking_code)
     assert [photo.uuid for photo in status.photos] == [a.uuid for a in kept]
@@ -354,11 +331,11 @@ def test_photos_are_kept_with_the_request_without_their_location(clock, media):
 @pytest.mark.django_db
 def test_the_same_picture_twice_is_kept_once_and_a_resend_adds_none(clock, media):
     request_uuid = uuid.uuid4()
-    event, _created = _submit(uuid=request_uuid, photos=[_phone_photo(), _phone_photo("x.jpg")])
-    again, created = _submit(uuid=request_uuid, photos=[_phone_photo("y.jpg", (0, 90, 0))])
+    event, _created = _submit(uuid=request_uuid, photos=[phone_photo(), phone_photo("x.jpg")])
+    again, created = _submit(uuid=request_uuid, photos=[phone_photo("y.jpg", (0, 90, 0))])
     assert again == event and not created
     assert Attachment.objects.filter(event=event).count() == 1
-    assert len(_stored(media)) == 1
+    assert len(stored_files(media)) == 1
 
 
 @pytest.mark.parametrize(
@@ -385,17 +362,17 @@ def test_a_file_that_is_not_a_photo_stores_nothing_at_all(clock, media, settings
     settings.PUBLIC_REQUESTS_PER_HOUR = 1
     before = Event.objects.count()
     with pytest.raises(ValidationError) as refused:
-        _submit(photos=[_phone_photo(), upload])
+        _submit(photos=[phone_photo(), upload])
     assert refused.value.message_dict == {"photos": [message]}
     assert Event.objects.count() == before
-    assert _stored(media) == []
+    assert stored_files(media) == []
     # Nothing was counted against the limit either: the corrected request goes through.
-    assert _submit(photos=[_phone_photo()])[1]
+    assert _submit(photos=[phone_photo()])[1]
 
 
 @pytest.mark.django_db
 def test_more_than_three_photos_or_too_large_ones_are_refused(clock, media, settings):
-    photos = [_phone_photo(f"{n}.jpg", (n * 40, 0, 0)) for n in range(4)]
+    photos = [phone_photo(f"{n}.jpg", (n * 40, 0, 0)) for n in range(4)]
     with pytest.raises(ValidationError) as refused:
         _submit(photos=photos)
     assert refused.value.message_dict == {
@@ -403,9 +380,11 @@ def test_more_than_three_photos_or_too_large_ones_are_refused(clock, media, sett
     }
     settings.ATTACHMENT_MAX_BYTES = 100
     with pytest.raises(ValidationError) as refused:
-        _submit(photos=[_phone_photo()])
+        _submit(photos=[phone_photo()])
     assert "The file is too large" in refused.value.message_dict["photos"][0]
-    assert _stored(media) == [] and not Event.objects.filter(source=Source.RESIDENT_WEB).exists()
+    assert (
+        stored_files(media) == [] and not Event.objects.filter(source=Source.RESIDENT_WEB).exists()
+    )
 
 
 @pytest.mark.django_db
@@ -417,21 +396,21 @@ def test_if_saving_fails_after_the_files_were_written_none_is_left(clock, media)
     attachments.attach(
         actor=personas.persona("worker_a"),
         event=report("worker_a"),
-        upload=_phone_photo("staff.jpg", (9, 9, 9)),
+        upload=phone_photo("staff.jpg", (9, 9, 9)),
         uuid=taken,
     )
-    files_before, events_before = _stored(media), Event.objects.count()
+    files_before, events_before = stored_files(media), Event.objects.count()
     with pytest.raises(IntegrityError):
-        _submit(uuid=request_uuid, photos=[_phone_photo(), _phone_photo("b.jpg", (0, 0, 90))])
+        _submit(uuid=request_uuid, photos=[phone_photo(), phone_photo("b.jpg", (0, 0, 90))])
     assert Event.objects.count() == events_before
-    assert _stored(media) == files_before
+    assert stored_files(media) == files_before
 
 
 @pytest.mark.django_db
 def test_only_the_residents_own_photos_and_not_for_a_key_population_matter(story, media, register):
-    event, _created = _submit(photos=[_phone_photo()])
+    event, _created = _submit(photos=[phone_photo()])
     staff_file = attachments.attach(
-        actor=personas.persona("worker_a"), event=event, upload=_phone_photo("staff.jpg", (9, 9, 9))
+        actor=personas.persona("worker_a"), event=event, upload=phone_photo("staff.jpg", (9, 9, 9))
     )[0]
     (own,) = public.status(event.tracking_code).photos
     with pytest.raises(Http404):

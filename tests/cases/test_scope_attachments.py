@@ -61,9 +61,8 @@ def _picture(shade: int) -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def world(story, settings, tmp_path):
+def world(story, media):
     """The two events, each with one picture; attachment UUIDs and event UUIDs by target."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     worker = persona("worker_a")
     in_grid = story.reported(level="grid")
     dispatched = story.in_progress()

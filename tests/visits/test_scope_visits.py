@@ -179,8 +179,7 @@ def _call(client: Client, method: str, url: str, body):
 
 
 @pytest.fixture
-def world(register, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def world(register, db, media):
     moment = datetime(2026, 6, 1, 10, 0, tzinfo=SHANGHAI)
 
     def visit(household_key: str, visitor: User, kind: str = "routine") -> uuid.UUID:

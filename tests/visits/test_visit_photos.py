@@ -3,7 +3,6 @@ however often the upload is retried, one photo per picture and visit, nothing ke
 photo is refused, a key-population follow-up's photos shown only to those who see its notes,
 and the record-visit form with its photos. Every file here is made in the test."""
 
-import io
 import uuid
 
 import pytest
@@ -16,34 +15,12 @@ from PIL import Image
 from gridgov.accounts.models import AuditEntry
 from gridgov.registry import actions as registry_actions
 from gridgov.testing import personas
+from gridgov.testing.photos import GPS_IFD, photo_bytes, stored_files
 from gridgov.testing.scope import NOT_FOUND
 from gridgov.visits import actions
 from gridgov.visits.models import Visit, VisitPhoto
 
-GPS_IFD = 0x8825
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    """A storage folder of the test's own; the files in it afterwards are what was kept."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def stored_files(media) -> list:
-    return sorted(path for path in media.rglob("*") if path.is_file()) if media.exists() else []
-
-
-def photo_with_gps(colour=(200, 30, 30), size=(40, 30)) -> bytes:
-    """A phone photo whose EXIF holds the camera and where it was taken."""
-    image = Image.new("RGB", size, colour)
-    exif = Image.Exif()
-    exif[0x010F] = "HUAWEI"
-    exif[GPS_IFD] = {1: "N", 2: (28.0, 18.0, 36.0), 3: "E", 4: (109.0, 27.0, 0.0)}
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif.tobytes(), quality=95)
-    return out.getvalue()
 
 
 def upload(data: bytes, name="IMG_0001.jpg", content_type="image/jpeg") -> SimpleUploadedFile:
@@ -73,7 +50,7 @@ def visit(households):
 
 
 def test_a_phone_photo_is_kept_without_its_location(visit, media, client_of):
-    response = post_photo(client_of("worker_a"), visit, photo_with_gps())
+    response = post_photo(client_of("worker_a"), visit, photo_bytes())
     assert response.status_code == 201, response.content
     shown = response.json()
     assert shown["content_type"] == "image/jpeg"
@@ -95,7 +72,7 @@ def test_a_phone_photo_is_kept_without_its_location(visit, media, client_of):
 
 def test_the_file_is_served_as_a_picture_with_safe_headers(visit, media, client_of):
     client = client_of("worker_a")
-    shown = post_photo(client, visit, photo_with_gps()).json()
+    shown = post_photo(client, visit, photo_bytes()).json()
     response = client.get(shown["file_url"])
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
@@ -131,9 +108,9 @@ def test_a_pdf_is_not_a_photo(visit, media, client_of, error_fields):
 def test_a_retried_upload_returns_the_first_photo(visit, media, client_of):
     client = client_of("worker_a")
     photo_uuid = str(uuid.uuid4())
-    first = post_photo(client, visit, photo_with_gps(), uuid=photo_uuid)
+    first = post_photo(client, visit, photo_bytes(), uuid=photo_uuid)
     assert first.status_code == 201
-    again = post_photo(client, visit, photo_with_gps(), uuid=photo_uuid)
+    again = post_photo(client, visit, photo_bytes(), uuid=photo_uuid)
     assert again.status_code == 200
     assert again.json() == first.json()
     assert VisitPhoto.objects.count() == 1
@@ -144,9 +121,9 @@ def test_a_retried_upload_returns_the_first_photo(visit, media, client_of):
 def test_a_uuid_of_another_visits_photo_is_not_reused(visit, households, media, client_of):
     client = client_of("worker_a")
     photo_uuid = str(uuid.uuid4())
-    post_photo(client, visit, photo_with_gps(), uuid=photo_uuid)
+    post_photo(client, visit, photo_bytes(), uuid=photo_uuid)
     other = make_visit(households["household_1"])
-    response = post_photo(client, other, photo_with_gps((0, 0, 255)), uuid=photo_uuid)
+    response = post_photo(client, other, photo_bytes((0, 0, 255)), uuid=photo_uuid)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "uuid"
     assert len(stored_files(media)) == 1
@@ -154,14 +131,14 @@ def test_a_uuid_of_another_visits_photo_is_not_reused(visit, households, media, 
 
 def test_the_same_picture_twice_on_a_visit_is_one_photo(visit, households, media, client_of):
     client = client_of("worker_a")
-    first = post_photo(client, visit, photo_with_gps())
-    second = post_photo(client, visit, photo_with_gps(), name="copy.jpg")
+    first = post_photo(client, visit, photo_bytes())
+    second = post_photo(client, visit, photo_bytes(), name="copy.jpg")
     assert second.status_code == 200
     assert second.json()["uuid"] == first.json()["uuid"]
     assert len(stored_files(media)) == 1
     # On another visit the same picture is a photo of that visit.
     other = make_visit(households["household_1"])
-    assert post_photo(client, other, photo_with_gps()).status_code == 201
+    assert post_photo(client, other, photo_bytes()).status_code == 201
     assert VisitPhoto.objects.count() == 2
     assert len(stored_files(media)) == 2
 
@@ -169,14 +146,14 @@ def test_the_same_picture_twice_on_a_visit_is_one_photo(visit, households, media
 def test_the_list_holds_the_visits_photos_in_order(visit, media, client_of, clock):
     client = client_of("cadre")
     colours = [(200, 0, 0), (0, 200, 0), (0, 0, 200)]
-    sent = [post_photo(client, visit, photo_with_gps(colour)).json()["uuid"] for colour in colours]
+    sent = [post_photo(client, visit, photo_bytes(colour)).json()["uuid"] for colour in colours]
     listed = client.get(f"/api/visits/{visit.uuid}/photos")
     assert listed.status_code == 200
     assert [item["uuid"] for item in listed.json()] == sent
     assert all(item["file_url"] and not item["masked"] for item in listed.json())
     # The list costs the same queries for one photo as for three.
     other = make_visit(visit.household, visitor="cadre")
-    post_photo(client, other, photo_with_gps())
+    post_photo(client, other, photo_bytes())
     with CaptureQueriesContext(connection) as one:
         client.get(f"/api/visits/{other.uuid}/photos")
     with CaptureQueriesContext(connection) as three:
@@ -185,9 +162,9 @@ def test_the_list_holds_the_visits_photos_in_order(visit, media, client_of, cloc
 
 
 def test_a_leader_may_look_but_not_add(visit, media, client_of):
-    post_photo(client_of("worker_a"), visit, photo_with_gps())
+    post_photo(client_of("worker_a"), visit, photo_bytes())
     leader = client_of("leader")
-    assert post_photo(leader, visit, photo_with_gps((1, 2, 3))).status_code == 403
+    assert post_photo(leader, visit, photo_bytes((1, 2, 3))).status_code == 403
     assert len(leader.get(f"/api/visits/{visit.uuid}/photos").json()) == 1
     assert VisitPhoto.objects.count() == 1
     assert len(stored_files(media)) == 1
@@ -200,7 +177,7 @@ def test_a_key_population_follow_ups_photos_are_hidden_from_others(
     households, register, media, client_of
 ):
     visit = make_visit(households["household_1"], kind="key_population")
-    own = post_photo(client_of("worker_a"), visit, photo_with_gps(), name="龙建国报到.jpg").json()
+    own = post_photo(client_of("worker_a"), visit, photo_bytes(), name="龙建国报到.jpg").json()
     assert not own["masked"]
     assert client_of("worker_a").get(own["file_url"]).status_code == 200
     cadre = client_of("cadre")
@@ -227,8 +204,8 @@ def test_the_household_card_hides_a_key_population_photo(households, media, clie
     household = households["household_1"]
     routine = make_visit(household)
     secret = make_visit(household, kind="key_population")
-    shown = post_photo(client_of("worker_a"), routine, photo_with_gps()).json()
-    hidden = post_photo(client_of("worker_a"), secret, photo_with_gps((0, 0, 9))).json()
+    shown = post_photo(client_of("worker_a"), routine, photo_bytes()).json()
+    hidden = post_photo(client_of("worker_a"), secret, photo_bytes((0, 0, 9))).json()
     page = client_of("cadre").get(f"/households/{household.uuid}/").content.decode()
     assert f'<img src="/api/visits/photos/{shown["uuid"]}/file"' in page
     assert hidden["uuid"] not in page
@@ -261,8 +238,8 @@ def test_a_visit_is_recorded_with_its_photos_and_shown_on_the_card(client_of, ho
     household = households["household_1b"]
     client = client_of("worker_a")
     form = _form(
-        upload(photo_with_gps((200, 0, 0)), "a.jpg"),
-        upload(photo_with_gps((0, 200, 0)), "b.jpg"),
+        upload(photo_bytes((200, 0, 0)), "a.jpg"),
+        upload(photo_bytes((0, 200, 0)), "b.jpg"),
         findings="屋顶漏雨",
     )
     response = client.post(_new(household), form)
@@ -276,8 +253,8 @@ def test_a_visit_is_recorded_with_its_photos_and_shown_on_the_card(client_of, ho
         assert f'href="/api/visits/photos/{photo.uuid}/file"' in page
     # A double click sends the same form again: still one visit with two photos.
     again = _form(
-        upload(photo_with_gps((200, 0, 0)), "a.jpg"),
-        upload(photo_with_gps((0, 200, 0)), "b.jpg"),
+        upload(photo_bytes((200, 0, 0)), "a.jpg"),
+        upload(photo_bytes((0, 200, 0)), "b.jpg"),
         uuid=form["uuid"],
         findings="屋顶漏雨",
     )
@@ -290,7 +267,7 @@ def test_a_visit_is_recorded_with_its_photos_and_shown_on_the_card(client_of, ho
 def test_a_refused_photo_keeps_nothing_and_says_why(client_of, households, media):
     household = households["household_1b"]
     form = _form(
-        upload(photo_with_gps(), "a.jpg"),
+        upload(photo_bytes(), "a.jpg"),
         upload(HTML, "b.jpg"),
         findings="屋顶漏雨",
     )
@@ -309,7 +286,7 @@ def test_a_visit_refused_with_good_photos_keeps_no_photo(client_of, households, 
     """The photos are fine but the visit is refused (its event has no title): nothing is
     kept, and the form says why next to the event's title."""
     form = _form(
-        upload(photo_with_gps(), "a.jpg"),
+        upload(photo_bytes(), "a.jpg"),
         open_event="on",  # an event without a title is refused inside the transaction
         event_category="safety",
     )
@@ -325,7 +302,7 @@ def test_a_photo_written_before_a_later_failure_is_removed(households, media):
     household = households["household_1b"]
     existing = make_visit(household)
     taken, _created = actions.attach_photo(
-        actor=personas.persona("worker_a"), visit=existing, upload=upload(photo_with_gps())
+        actor=personas.persona("worker_a"), visit=existing, upload=upload(photo_bytes())
     )
     visit_uuid = uuid.uuid4()
     # The second photo's UUID (derived from the visit's) already belongs to another visit.
@@ -337,7 +314,7 @@ def test_a_photo_written_before_a_later_failure_is_removed(households, media):
             actor=personas.persona("worker_a"),
             uuid=visit_uuid,
             household=household,
-            photos=[upload(photo_with_gps((0, 90, 0))), upload(photo_with_gps((0, 0, 90)))],
+            photos=[upload(photo_bytes((0, 90, 0))), upload(photo_bytes((0, 0, 90)))],
         )
     assert not Visit.objects.filter(uuid=visit_uuid).exists()
     assert VisitPhoto.objects.count() == 1
@@ -345,7 +322,7 @@ def test_a_photo_written_before_a_later_failure_is_removed(households, media):
 
 
 def test_more_than_three_photos_are_refused(client_of, households, media):
-    photos = [upload(photo_with_gps((n * 40, 0, 0)), f"{n}.jpg") for n in range(4)]
+    photos = [upload(photo_bytes((n * 40, 0, 0)), f"{n}.jpg") for n in range(4)]
     response = client_of("worker_a").post(_new(households["household_1b"]), _form(*photos))
     assert response.status_code == 200
     assert "最多上传 3 张照片" in response.content.decode()

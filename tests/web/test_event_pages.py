@@ -487,10 +487,9 @@ def _photo_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def test_a_photo_is_attached_from_the_event_page_once(client_of, clock, settings, tmp_path):
+def test_a_photo_is_attached_from_the_event_page_once(client_of, clock, media):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.MEDIA_ROOT = tmp_path
     event = report("worker_a")
     worker = client_of("worker_a")
     page = worker.get(f"/events/{event.uuid}/").content.decode()
@@ -505,16 +504,15 @@ def test_a_photo_is_attached_from_the_event_page_once(client_of, clock, settings
     assert "添加附件" in page  # the timeline row
 
 
-def test_a_refused_file_says_why_and_a_leader_may_not_upload(client_of, clock, settings, tmp_path):
+def test_a_refused_file_says_why_and_a_leader_may_not_upload(client_of, clock, media):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.MEDIA_ROOT = tmp_path
     event = report("worker_a")
     fake = SimpleUploadedFile("photo.jpg", b"<html><script>x</script></html>")
     response = client_of("worker_a").post(f"/events/{event.uuid}/attach/", {"file": fake})
     assert response.status_code == 200  # the page again, saying why
     assert "只能上传 JPEG、PNG、WebP、GIF 图片或 PDF 文档" in response.content.decode()
-    assert event.attachments.count() == 0 and not any(tmp_path.rglob("*.*"))
+    assert event.attachments.count() == 0 and not any(media.rglob("*.*"))
     leader = client_of("leader")
     assert (
         'enctype="multipart/form-data"' not in leader.get(f"/events/{event.uuid}/").content.decode()

@@ -17,6 +17,7 @@ from PIL import Image
 from gridgov.cases.choices import Source, State
 from gridgov.cases.models import Attachment, Event
 from gridgov.testing import personas
+from gridgov.testing.photos import phone_photo, stored_files
 
 
 @pytest.fixture(autouse=True)
@@ -270,26 +271,6 @@ def test_the_resident_reopens_within_thirty_days_but_not_after(resident, story, 
 # --- Photos ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def _stored(media) -> list:
-    return sorted(path for path in media.rglob("*") if path.is_file()) if media.exists() else []
-
-
-def _phone_photo(name: str = "IMG_2041.jpg") -> SimpleUploadedFile:
-    """A phone photo with the place it was taken (EXIF GPS) and the camera maker."""
-    exif = Image.Exif()
-    exif[0x010F] = "HUAWEI"
-    exif[0x8825] = {1: "N", 2: (28.0, 18.0, 36.0), 3: "E", 4: (109.0, 27.0, 0.0)}
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG", exif=exif.tobytes())
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
-
-
 @pytest.mark.django_db
 def test_the_form_asks_for_photos_from_the_back_camera(resident):
     page = resident.get("/public/new/").content.decode()
@@ -303,7 +284,7 @@ def test_the_form_asks_for_photos_from_the_back_camera(resident):
 def test_a_photo_sent_with_the_form_is_shown_back_only_to_the_code_holder(
     resident, clock, media, client_of
 ):
-    response, data = _send(resident, photos=[_phone_photo()])
+    response, data = _send(resident, photos=[phone_photo()])
     assert response.status_code == 302
     event = Event.objects.get(uuid=data["client_uuid"])
     (attachment,) = Attachment.objects.filter(event=event)
@@ -337,18 +318,18 @@ def test_a_file_that_is_not_a_photo_is_refused_on_the_form_and_nothing_is_stored
 ):
     before = Event.objects.count()
     fake = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00 a program", content_type="image/jpeg")
-    response, _data = _send(resident, photos=[_phone_photo(), fake])
+    response, _data = _send(resident, photos=[phone_photo(), fake])
     assert response.status_code == 200
     page = response.content.decode()
     assert "照片只能是 JPEG、PNG 或 WebP 图片 Photos must be JPEG, PNG or WebP pictures." in page
     assert Event.objects.count() == before
-    assert _stored(media) == []
+    assert stored_files(media) == []
 
 
 @pytest.mark.django_db
 def test_four_photos_are_refused_on_the_form(resident, clock, media):
-    photos = [_phone_photo(f"{n}.jpg") for n in range(4)]
+    photos = [phone_photo(f"{n}.jpg") for n in range(4)]
     response, _data = _send(resident, photos=photos)
     assert response.status_code == 200
     assert "最多上传 3 张照片 At most 3 photos can be attached." in response.content.decode()
-    assert _stored(media) == []
+    assert stored_files(media) == []

@@ -1,7 +1,8 @@
 """Fixtures for the events tests and the event pages (a pytest plugin, loaded by
 tests/conftest.py): a second department and its handler, more people, a frozen clock, and
-`story` (gridgov.testing.cases.Story) to bring an event to any state. A folder's own
-`clock` (visits, poverty) takes precedence where it needs another date."""
+`story` (gridgov.testing.cases.Story) to bring an event to any state, and `media`, a storage
+folder of the test's own. A folder's own `clock` (visits, poverty) takes precedence where it
+needs another date."""
 
 from datetime import datetime
 
@@ -31,6 +32,14 @@ def clock(time_machine, db):
         return moment
 
     return move
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """A storage folder of the test's own; the files in it afterwards are what was kept
+    (`gridgov.testing.photos.stored_files(media)`)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
