@@ -462,6 +462,7 @@ def run() -> list[Result]:
                     f"import {_rate(rows, figures['import_seconds'])} "
                     f"(+{figures['households']:,} households, {figures['tags']:,} tags); "
                     f"raw {_rate(rows, figures['raw_seconds'])}; import = {share:.0%} of raw; "
+                    f"import CPU {figures['import_cpu_seconds']:.0f} s (this process); "
                     f"target {target}"
                 ),
             )

@@ -187,3 +187,44 @@ def test_fast_check_character_agrees_with_idnumbers():
     for _ in range(20000):
         body = f"{generator.randrange(10**17):017d}"
         assert cells.check_character(body) == idnumbers.check_character(body)
+
+
+def test_remembered_id_checks_agree_with_idnumbers():
+    """`cells.IdNumbers` (parts of the check sum and birth dates remembered) gives the
+    answers `idnumbers.parse` gives, good numbers and bad, in any order."""
+    numbers = cells.IdNumbers(TODAY)
+    generator = random.Random(5)
+    samples = []
+    for _ in range(20000):
+        born = date(1890, 1, 1).toordinal() + generator.randrange(50000)
+        good = idnumbers.make(
+            generator.choice(("433124", "433101", "110105")),
+            date.fromordinal(born),
+            generator.randrange(1000),
+        )
+        samples += [good, good[:-1] + generator.choice("0123456789X")]
+    samples += [f"{generator.randrange(10**17):017d}{generator.choice('0123456789X')}"]
+    samples += ["433124198002301311", "433124203001011311", "433124188912311311"]
+    samples += ["43312419800517131x", "４３３１２４１９８００５１７１３１５", "433124²98005171315"]
+    for sample in samples:
+        try:
+            expected = idnumbers.parse(sample, today=TODAY).value
+        except idnumbers.IdNumberError:
+            with pytest.raises(cells.CellError):
+                numbers.parse(sample)
+            continue
+        assert numbers.parse(sample) == expected, sample
+        assert numbers.birth_date(expected) == idnumbers.parse(sample, today=TODAY).birth_date
+
+
+def test_bulk_uuids_are_random_version_4():
+    import uuid
+
+    from gridgov.registry.bulk import random_uuids
+
+    source = random_uuids()
+    values = [next(source) for _ in range(5000)]
+    assert len(set(values)) == len(values)
+    for value in values:
+        parsed = uuid.UUID(value)
+        assert (parsed.hex, parsed.version, parsed.variant) == (value, 4, uuid.RFC_4122)

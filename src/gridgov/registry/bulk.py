@@ -8,12 +8,13 @@ household not yet written: the foreign keys are checked at commit) without a rou
 per row.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import os
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 CHUNK = 5000
@@ -52,6 +53,18 @@ def other_columns(model: type[models.Model], known: Sequence[str]) -> list[tuple
     return extra
 
 
+def random_uuids(batch: int = 1000) -> Iterator[str]:
+    """Endless version-4 UUIDs as 32 hex digits (as a UUIDField stores them), the same as
+    `uuid.uuid4().hex` but drawn from the system's random source a thousand at a time:
+    uuid4() asks the kernel for 16 bytes per call and builds an object around them."""
+    while True:
+        data = bytearray(os.urandom(16 * batch))
+        data[6::16] = bytes(byte & 0x0F | 0x40 for byte in data[6::16])  # version 4
+        data[8::16] = bytes(byte & 0x3F | 0x80 for byte in data[8::16])  # RFC 4122 variant
+        digits = data.hex()
+        yield from [digits[start : start + 32] for start in range(0, 32 * batch, 32)]
+
+
 @contextmanager
 def roomy_cache() -> Iterator[None]:
     """On SQLite, a page cache big enough for the table's indexes while many rows go in:
@@ -68,6 +81,55 @@ def roomy_cache() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {before}")
+
+
+@contextmanager
+def indexes_built_after(
+    model: type[models.Model], *, rows: int, keep: Collection[tuple[str, ...]] = ()
+) -> Iterator[None]:
+    """On SQLite, when the `rows` about to be written are at least as many as the table
+    holds, drop the table's plain (not unique) indexes, except those in `keep` (by their
+    columns: the ones the caller reads by, or that SQLite's foreign-key checks use), and
+    build them again at the end, inside the same transaction.
+
+    Building an index from sorted keys costs a fraction of putting a million rows into it
+    one by one in random order (an ID number's last six digits, a phone, a birth date).
+    It stays all or nothing: SQLite's schema changes belong to the transaction, so a
+    rollback, or a crash, brings the old indexes back. Other connections read the last
+    committed state, indexes included. With a table larger than the file, rebuilding
+    would cost more than it saves, and nothing changes. PostgreSQL: nothing changes."""
+    if connection.vendor != "sqlite" or not connection.in_atomic_block:
+        yield
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{table}"')
+        dropped = [] if cursor.fetchone()[0] > rows else _drop_plain_indexes(cursor, table, keep)
+    yield
+    if dropped and not transaction.get_rollback():  # (a rollback brings them back itself)
+        with connection.cursor() as cursor:
+            for sql in dropped:
+                cursor.execute(sql)
+
+
+def _drop_plain_indexes(cursor, table: str, keep: Collection[tuple[str, ...]]) -> list[str]:
+    """Drop `table`'s indexes that enforce nothing and are not in `keep`; their SQL."""
+    cursor.execute(f'PRAGMA index_list("{table}")')
+    plain = [
+        name
+        for _seq, name, unique, origin, _partial in cursor.fetchall()
+        if origin == "c" and not unique
+    ]
+    dropped = []
+    for name in plain:
+        cursor.execute(f'PRAGMA index_info("{name}")')
+        columns = tuple(column for _rank, _cid, column in cursor.fetchall())
+        if columns in keep or None in columns:
+            continue  # (None: an index on an expression, left alone)
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
+        dropped.append(cursor.fetchone()[0])
+        cursor.execute(f'DROP INDEX "{name}"')
+    return dropped
 
 
 class Writer:

@@ -20,6 +20,7 @@ from gridgov.regions.pinyin import pinyin_keys
 from gridgov.registry.validation import normalise_phone
 
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
+REMEMBERED_NAMES = 200_000  # about 50 MB at most, for one import
 
 
 def _mobile_pattern() -> re.Pattern:
@@ -73,20 +74,27 @@ class PinyinCache:
 
     def keys(self, name: str) -> tuple[str, str]:
         """Full pinyin and initials of a name, as `regions.pinyin.pinyin_keys` gives them."""
-        readings = [self._reading(character) for character in name]
-        if readings and None not in readings and not _holds_a_phrase(name):
-            return "".join(readings), "".join(reading[0] for reading in readings)
         known = self._names.get(name)
-        if known is None:
-            known = self._names[name] = pinyin_keys(name)
+        if known is not None:
+            return known  # a million people have far fewer different names
+        try:
+            readings = [self._readings[character] for character in name]
+        except KeyError:
+            readings = [self._reading(character) for character in name]
+        if readings and None not in readings and not _holds_a_phrase(name):
+            known = "".join(readings), "".join([reading[0] for reading in readings])
+        else:
+            known = pinyin_keys(name)
+        if len(self._names) < REMEMBERED_NAMES:
+            self._names[name] = known
         return known
 
 
 def _holds_a_phrase(name: str) -> bool:
     """Do two or more neighbouring characters of `name` form a word pypinyin knows?"""
     size = len(name)
-    return any(
-        name[start:end] in PHRASES_DICT
-        for start in range(size - 1)
-        for end in range(start + 2, size + 1)
-    )
+    for start in range(size - 1):
+        for end in range(start + 2, size + 1):
+            if name[start:end] in PHRASES_DICT:
+                return True
+    return False

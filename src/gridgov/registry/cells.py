@@ -22,7 +22,6 @@ OLDEST_BIRTH_YEAR = 1890
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL = re.compile(r"\d{1,5}(?:\.\d+)?")
-_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 # GB 11643's check (as idnumbers.check_character computes it, in C-speed builtins: a million
 # rows call it a million times; tests/registry/test_import_cells.py compares the two).
 _WEIGHTS = [pow(2, 17 - position, 11) for position in range(17)]
@@ -106,38 +105,86 @@ def name(value) -> str:
 
 def id_number(value, *, today: date) -> str:
     """An 18-character ID number, checked (GB 11643); full-width digits and x are fine."""
-    if value.__class__ is str and len(value) == 18 and _ID_SHAPE.fullmatch(value):
-        # The common case, checked here as idnumbers.parse checks it (which, on any doubt,
-        # runs below and says what is wrong).
+    return IdNumbers(today).parse(value)
+
+
+class IdNumbers:
+    """`id_number` for the many rows of one file, with what its rows share remembered.
+
+    A register's ID numbers repeat their few region codes and some thousands of birth
+    dates, so the check character's weighted sum is added from three remembered parts
+    (region, birth date, serial: each part has its own length, so one dictionary holds
+    them all) and a birth date is read once. `tests/registry/test_import_cells.py` checks
+    the answers against `idnumbers.parse`."""
+
+    def __init__(self, today: date):
+        self.today = today
+        self._sums: dict[str, int] = {}  # "433124" / "19800517" / "131" → weighted sum
+        self._births: dict[str, date | None] = {}  # None: no such day, or impossible
+
+    def _sum(self, part: str, start: int) -> int:
+        total = self._sums.get(part)
+        if total is None:
+            weights = _WEIGHTS[start : start + len(part)]
+            total = self._sums[part] = sum(map(mul, map(int, part), weights))
+        return total
+
+    def birth_date(self, number: str) -> date | None:
+        """The birth date a (checked) ID number holds."""
+        digits = number[6:14]
         try:
-            born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+            return self._births[digits]
+        except KeyError:
+            pass
+        try:
+            born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
         except ValueError:
             born = None
+        if born is not None and (born > self.today or born.year < OLDEST_BIRTH_YEAR):
+            born = None
+        self._births[digits] = born
+        return born
+
+    def parse(self, value) -> str:
         if (
-            born is not None
-            and born.year >= OLDEST_BIRTH_YEAR
-            and born <= today
-            and check_character(value[:17]) == value[17]
+            value.__class__ is str
+            and len(value) == 18
+            and value.isascii()
+            and value[:17].isdigit()
+            and value[17] in _CHECK_CHARACTERS
         ):
-            return value
-    if isinstance(value, int | float):
-        # Excel shows long numbers as 4.33124E+17 and keeps only 15 significant digits.
-        if abs(value) >= 1e15 and len(str(int(value))) > 15:
+            # The common case, checked here as idnumbers.parse checks it (which, on any
+            # doubt, runs below and says what is wrong).
+            sums = self._sums
+            try:
+                total = sums[value[:6]] + sums[value[6:14]] + sums[value[14:17]]
+            except KeyError:
+                total = (
+                    self._sum(value[:6], 0)
+                    + self._sum(value[6:14], 6)
+                    + self._sum(value[14:17], 14)
+                )
+            if _CHECK_CHARACTERS[total % 11] == value[17] and self.birth_date(value) is not None:
+                return value
+        if isinstance(value, int | float):
+            # Excel shows long numbers as 4.33124E+17 and keeps only 15 significant digits.
+            if abs(value) >= 1e15 and len(str(int(value))) > 15:
+                raise CellError(
+                    "身份证号码被 Excel 存成了数字，后几位已丢失：请把该列设为“文本”后重新填写 "
+                    "Excel stored the ID number as a number and lost its last digits: format "
+                    "the column as Text and enter the numbers again."
+                )
+            value = str(int(value))
+        raw = text(value)
+        if "*" in raw:
             raise CellError(
-                "身份证号码被 Excel 存成了数字，后几位已丢失：请把该列设为“文本”后重新填写 "
-                "Excel stored the ID number as a number and lost its last digits: format "
-                "the column as Text and enter the numbers again."
+                "这是脱敏后的号码（含 *），不能导入 This number is masked (it has *): it cannot be "
+                "imported."
             )
-        value = str(int(value))
-    raw = text(value)
-    if "*" in raw:
-        raise CellError(
-            "这是脱敏后的号码（含 *），不能导入 This number is masked (it has *): it cannot be imported."
-        )
-    try:
-        return idnumbers.parse(raw, today=today).value
-    except idnumbers.IdNumberError as error:
-        raise CellError(str(error)) from error
+        try:
+            return idnumbers.parse(raw, today=self.today).value
+        except idnumbers.IdNumberError as error:
+            raise CellError(str(error)) from error
 
 
 def _checked_date(year: int, month: int, day: int) -> date:
@@ -231,7 +278,10 @@ def tags(value) -> frozenset[str]:
 
 def phone_parser(cache: PhoneNormaliser):
     def phone(value) -> str:
-        raw = half_width(value)
+        if value.__class__ is str and len(value) == 11 and value.isascii() and value.isdigit():
+            raw = value  # a plain mobile number: nothing to make half-width
+        else:
+            raw = half_width(value)
         try:
             return cache.normalise(raw)
         except ValidationError as error:

@@ -12,15 +12,18 @@ recognised by its grid and 户编号, so importing the same file twice changes n
 second time. An empty cell never erases what the register holds.
 
 Speed: rows are read and checked in Python, in chunks; the register is read once per chunk
-(not once per row) and written with bulk statements (`bulk.py`: COPY on PostgreSQL).
+(not once per row) and written with bulk statements (`bulk.py`: COPY on PostgreSQL). A
+register repeats itself, so what a cell's text means is remembered per column (see `_Plan`);
+on SQLite a file as large as the register builds the indexes it does not read by after its
+rows are in (`bulk.indexes_built_after`). docs/operations/performance.md has the figures.
 """
 
 import os.path
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -35,6 +38,8 @@ from gridgov.registry import cells
 from gridgov.registry.bulk import (
     Pipeline,
     Writer,
+    indexes_built_after,
+    random_uuids,
     roomy_cache,
     select_in,
     select_pairs,
@@ -43,7 +48,12 @@ from gridgov.registry.bulk import (
 from gridgov.registry.bulk_keys import PhoneNormaliser, PinyinCache
 from gridgov.registry.cells import CellError
 from gridgov.registry.choices import AttentionLevel, RelationToHead, ResidenceStatus, Sex
-from gridgov.registry.columns import COLUMN_BY_KEY, REQUIRED_KEYS, column_for_header
+from gridgov.registry.columns import (
+    CODED_WORDS,
+    COLUMN_BY_KEY,
+    REQUIRED_KEYS,
+    column_for_header,
+)
 from gridgov.registry.models import Household, PopulationTag, Resident, ResidentMove
 from gridgov.registry.spreadsheets import UnreadableFile, read_table
 
@@ -51,7 +61,12 @@ PERMISSION = "registry.import"
 CHUNK_ROWS = 5000
 QUERY_BATCH = 2000
 MAX_LISTED_PROBLEMS = 10_000
+REMEMBERED_CELLS = 100_000  # answers remembered per column (a few MB at most)
+UNREPEATED_KEYS = frozenset(["id_number", "phone", "notes"])
+NO_TAGS: frozenset[str] = frozenset()
+COMBINED_KEYS = frozenset([*CODED_WORDS, "tags"])  # see _Plan
 LEVEL_LENGTHS = (15, 12, 9, 6, 4, 2)
+ODD_DIGITS = frozenset("13579")  # the 17th digit of an ID number: odd for men
 
 # Person fields a file may set; an update compares and writes these.
 PERSON_KEYS = tuple(
@@ -179,6 +194,10 @@ MOVE_COLUMNS = tuple(
         "reason",
     ]
 )
+# Indexes the import reads by while it writes (and SQLite's foreign-key checks use): kept
+# when a large import builds the others after its rows are in (bulk.indexes_built_after).
+RESIDENT_READ_BY = {("household_id",)}
+HOUSEHOLD_READ_BY = {("head_id",), ("region_code", "register_number")}
 _EXISTING_RESIDENT = ("id", "id_number", "region_code", "household_id", "version", *PERSON_KEYS)
 _EXISTING_HOUSEHOLD = (
     "id",
@@ -308,6 +327,23 @@ class _Household:
 
 
 @dataclass
+class _Plan:
+    """How to read the rows of one file: each column used, in the file's order, as
+    (index, key, parser, remembered answers, how many to remember). In a text file the
+    coded columns and tags (sex, ethnicity, relation, education …) are also read together:
+    their cells come in a few hundred combinations, so one look-up of the row's combination
+    replaces one per cell. (Only text: an XLSX cell may be a number or a boolean, and
+    1 == 1.0 == True as dictionary keys.)"""
+
+    columns: list
+    others: list  # `columns` without the combined ones
+    combined: Callable[[list], tuple] | None = None  # the row's combined cells
+    combined_keys: tuple = ()
+    width: int = 0  # a row needs this many cells for `combined`
+    combinations: dict = field(default_factory=dict)  # cells → their values
+
+
+@dataclass
 class _Grid:
     pk: int
     latitude: float | None
@@ -336,6 +372,8 @@ class Importer:
         self.scope = scope_codes(actor, PERMISSION)
         self.phones = PhoneNormaliser()
         self.pinyin = PinyinCache()
+        self.ids = cells.IdNumbers(self.today)
+        self.uuids = random_uuids()
         self.households: dict[tuple[str, str], _Household] = {}
         self.seen_ids: dict[str, int] = {}
         self.seen_names: dict[tuple[str, str, str], int] = {}
@@ -347,7 +385,9 @@ class Importer:
 
     # --- reading the header
 
-    def _plan_columns(self, header: list, report: ImportReport) -> list | None:
+    def _plan_columns(
+        self, header: list, report: ImportReport, *, text_only: bool = False
+    ) -> _Plan | None:
         plan, seen = [], {}
         for index, cell in enumerate(header):
             label = cells.text(cell)
@@ -368,7 +408,10 @@ class Importer:
                 )
                 continue
             seen[key] = index
-            plan.append((index, key, self._parser(key)))
+            # A cell's answer is remembered by its text in the columns whose values repeat
+            # (grid, household, coded words, names, dates), not in those unique to a person.
+            limit = 0 if key in UNREPEATED_KEYS else REMEMBERED_CELLS
+            plan.append((index, key, self._parser(key), {}, limit))
         for key in REQUIRED_KEYS:
             if key not in seen:
                 column = COLUMN_BY_KEY[key]
@@ -379,7 +422,18 @@ class Importer:
                         f"缺少“{column.header}”列 The {column.english} column is missing.",
                     )
                 )
-        return None if report.problem_count else plan
+        if report.problem_count:
+            return None
+        combined = [entry for entry in plan if entry[1] in COMBINED_KEYS] if text_only else []
+        if len(combined) < 2:
+            return _Plan(columns=plan, others=plan)
+        return _Plan(
+            columns=plan,
+            others=[entry for entry in plan if entry[1] not in COMBINED_KEYS],
+            combined=itemgetter(*[entry[0] for entry in combined]),
+            combined_keys=tuple(entry[1] for entry in combined),
+            width=max(entry[0] for entry in combined) + 1,
+        )
 
     def _parser(self, key: str):
         if key == "grid":
@@ -392,8 +446,7 @@ class Importer:
         if key in COLUMN_BY_KEY and key in cells.LIMITS:
             return getattr(cells, key)
         if key == "id_number":
-            today = self.today
-            return lambda value: cells.id_number(value, today=today)
+            return self.ids.parse
         if key == "tags":
             return cells.tags
         return cells.coded(key)
@@ -419,7 +472,7 @@ class Importer:
             )
             return report
         try:
-            plan = self._plan_columns(table.header, report)
+            plan = self._plan_columns(table.header, report, text_only=table.text_only)
             if plan is None:
                 return report
             self.report = report
@@ -442,7 +495,12 @@ class Importer:
     def _commit(self, table, plan) -> None:
         report = self.report
         try:
-            with transaction.atomic(), Pipeline() as self.pipeline:
+            with (
+                transaction.atomic(),
+                indexes_built_after(Resident, rows=table.estimated_rows, keep=RESIDENT_READ_BY),
+                indexes_built_after(Household, rows=table.estimated_rows, keep=HOUSEHOLD_READ_BY),
+                Pipeline() as self.pipeline,
+            ):
                 self._run_rows(table, plan)
                 if report.ok:
                     self._audit()
@@ -503,30 +561,64 @@ class Importer:
         header = COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key
         self.report.add(Problem(number, header, reason, shown))
 
-    def _parse(self, number: int, row: list, plan: list) -> dict | None:
+    def _parse(self, number: int, row: list, plan: _Plan) -> dict | None:
         """The row's values, or None when something in it is wrong (each problem reported)."""
         values: dict = {}
         problems_before = self.report.problem_count
         width = len(row)
-        for index, key, parser in plan:
+        combination = cells_combined = None
+        if plan.combined is not None and width >= plan.width:
+            cells_combined = plan.combined(row)
+            combination = plan.combinations.get(cells_combined)
+        if combination is not None:
+            values.update(combination)
+            entries = plan.others
+        else:
+            entries = plan.columns
+        for index, key, parser, remembered, limit in entries:
             if index >= width:
                 continue
             raw = row[index]
             if raw.__class__ is str:
-                raw = raw.strip()
                 if not raw:
                     continue
-            elif raw is None:
+                value = remembered.get(raw)
+                if value is not None:
+                    values[key] = value
+                    continue
+                text = raw.strip()
+                if not text:
+                    continue
+                try:
+                    value = values[key] = parser(text)
+                except CellError as error:
+                    self._problem(number, key, str(error), text)
+                    continue
+                if len(remembered) < limit:
+                    remembered[raw] = value
+                continue
+            if raw is None:
                 continue
             try:
                 values[key] = parser(raw)
             except CellError as error:
                 self._problem(number, key, str(error), raw)
-        bad = self.report.problem_count > problems_before
-        for key in REQUIRED_KEYS:
-            if not values.get(key) and not bad:
-                column = COLUMN_BY_KEY[key]
-                self._problem(number, key, f"{column.header}必填 The {column.english} is required.")
+        if (
+            combination is None
+            and cells_combined is not None
+            and self.report.problem_count == problems_before
+            and len(plan.combinations) < REMEMBERED_CELLS
+        ):
+            plan.combinations[cells_combined] = {
+                key: values[key] for key in plan.combined_keys if key in values
+            }
+        if self.report.problem_count == problems_before:
+            for key in REQUIRED_KEYS:
+                if not values.get(key):
+                    column = COLUMN_BY_KEY[key]
+                    self._problem(
+                        number, key, f"{column.header}必填 The {column.english} is required."
+                    )
         grid = values.get("grid")
         if grid is not None and grid not in self.grids:
             # The same words for "no such grid" and "not yours": nothing to learn by probing.
@@ -568,8 +660,8 @@ class Importer:
         return values
 
     def _check_against_id(self, number: int, values: dict, id_number: str) -> None:
-        born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-        sex = Sex.MALE if int(id_number[16]) % 2 else Sex.FEMALE
+        born = self.ids.birth_date(id_number)
+        sex = Sex.MALE if id_number[16] in ODD_DIGITS else Sex.FEMALE
         given = values.get("birth_date")
         if given is not None and given != born:
             self._problem(
@@ -773,11 +865,12 @@ class Importer:
         grid_code = household.grid
         grid = self.grids[grid_code]
         self.touched_grids.add(grid_code)
-        tags = values.get("tags", frozenset())
+        tags = values.get("tags", NO_TAGS)
+        writing = self.writing
         if existing is None:
-            pk = self._new_id("resident_writer")
+            pk = self.resident_writer.next_id() if writing else self._new_id("resident_writer")
             self.report.created += 1
-            if self.writing:
+            if writing:
                 batch["insert"].append(self._new_row(pk, values, household, grid))
             new_tags = tags
         else:
@@ -785,12 +878,13 @@ class Importer:
             self.matched.add(pk)
             new_tags = tags - active_tags.get(pk, set())
             self._update(values, existing, household, grid, batch, bool(new_tags))
-        self.report.tags_added += len(new_tags)
-        if self.writing:
+        if new_tags:
+            self.report.tags_added += len(new_tags)
+        if writing:
             for tag in new_tags:
                 batch["tags"].append(
                     (
-                        uuid.uuid4().hex,
+                        next(self.uuids),
                         pk,
                         grid_code,
                         tag,
@@ -821,7 +915,7 @@ class Importer:
         birth = get("birth_date")
         return (
             pk,
-            uuid.uuid4().hex,
+            next(self.uuids),
             grid.pk,
             household.grid,
             1,
@@ -933,7 +1027,7 @@ class Importer:
                     inserts.append(
                         (
                             household.pk,
-                            uuid.uuid4().hex,
+                            next(self.uuids),
                             grid.pk,
                             grid_code,
                             1,

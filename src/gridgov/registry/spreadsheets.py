@@ -33,6 +33,7 @@ class Table:
     rows: Iterator[tuple[int, list]]
     estimated_rows: int
     close: Callable[[], None] = lambda: None
+    text_only: bool = False  # every cell is a str (CSV); XLSX cells may be numbers or dates
 
 
 def detect_encoding(path: Path) -> tuple[str, int]:
@@ -88,6 +89,7 @@ def _read_csv(path: Path) -> Table:
         rows=_numbered_text(reader, 2),
         estimated_rows=max(lines - 1, 0),
         close=stream.close,
+        text_only=True,
     )
 
 
