@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from gridgov import process_cache
 from gridgov.demo import generate as demo
 from gridgov.testing import personas
 from gridgov.testing import register as test_register
@@ -18,6 +19,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         personas.load_world()
         demo.add_grids_and_boundaries(seed=demo.DEFAULT_SEED)
+
+
+@pytest.fixture(autouse=True)
+def _configuration_from_this_test():
+    """Categories and rules held in memory are read again from each test's own database
+    state (a test's rows are rolled back, and signals do not see a rollback)."""
+    process_cache.forget_all()
 
 
 @pytest.fixture

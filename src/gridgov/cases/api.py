@@ -315,7 +315,11 @@ def _detail(request, event: Event, *, new: bool = False) -> Event:
             )
         )
     )
-    event.timeline = list(EventStep.objects.filter(event=event).order_by("created_at", "id"))
+    event.timeline = (
+        [event.first_step]  # held by report_event
+        if new
+        else list(EventStep.objects.filter(event=event).order_by("created_at", "id"))
+    )
     return event
 
 
@@ -324,7 +328,7 @@ def _grid(request, code: str | None) -> Region | None:
         return None
     # A grid out of sight is 404; one in sight where the caller may not report is 403
     # (report_event checks the permission).
-    return access(Region.objects, request.user, code=code)
+    return access(Region.objects.defer("geometry"), request.user, code=code)
 
 
 def _category_q(code: str) -> Q:
@@ -417,7 +421,8 @@ def report_event(request, response: HttpResponse, payload: EventIn):
                     event=event,
                     target=links.target_for(request.user, item.kind, item.uuid),
                 )
-    event = _detail(request, event, new=created)
+    # Links add steps to the timeline: then it is read back like any other.
+    event = _detail(request, event, new=created and not payload.links)
     event.duplicate_candidates = _summaries(actions.possible_duplicates(event, actor=request.user))
     set_etag(response, event.version)
     response["Location"] = f"/api/events/{event.uuid}"

@@ -451,8 +451,14 @@ class Event(models.Model):
                 condition=Q(state__in=OPEN_STATES),
                 name="event_open_region",
             ),
-            # Duplicate detection: same category, recent.
             models.Index(fields=["category", "reported_at"], name="event_category_reported"),
+            # Duplicate detection on intake: open events of the category in a band of
+            # latitude; years of closed events stay out of it.
+            models.Index(
+                fields=["category", "latitude"],
+                condition=Q(state__in=OPEN_STATES),
+                name="event_open_category_latitude",
+            ),
             # Supervision sweeps: partial indexes hold only the rows a sweep can still claim,
             # so they stay small however many closed events the table holds.
             models.Index(

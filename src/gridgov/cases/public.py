@@ -322,9 +322,7 @@ def submit(
     existing = Event.objects.filter(uuid=uuid).first()
     if existing is not None:
         # A resend after a lost answer: the first request, without using up the limit.
-        return actions.report_event(
-            actor=None, uuid=uuid, title=title, category=chosen, source=source
-        )
+        return actions.replayed(None, existing), False
     grid, latitude, longitude = _location(village, latitude, longitude, address)
     _take_request_slot(client_ip)
     try:
