@@ -226,6 +226,40 @@ API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 90)
 PUBLIC_REQUESTS_PER_HOUR = env_int("GRIDGOV_PUBLIC_REQUESTS_PER_HOUR", 5)
 PUBLIC_WRONG_CODES_PER_HOUR = env_int("GRIDGOV_PUBLIC_WRONG_CODES_PER_HOUR", 20)
 
+# --- Outbound copies of notifications (docs/operations/channels.md): the channels in use as
+# dotted paths; the WeChat Work group robots by region-code prefix (`433124=https://…,…`,
+# the longest prefix of the holding unit wins); the SMS gateway; seconds to wait for either.
+GRIDGOV_CASES_CHANNELS = env_list("GRIDGOV_CASES_CHANNELS", "gridgov.cases.channels.LoggingChannel")
+
+
+def _webhooks(name: str) -> dict[str, str]:
+    webhooks = {}
+    for item in env_text(name).split(","):
+        if not item.strip():
+            continue
+        prefix, _equals, url = item.strip().partition("=")
+        prefix, url = prefix.strip(), url.strip()
+        if not (prefix.isdigit() and 2 <= len(prefix) <= 15):
+            raise ImproperlyConfigured(f"{name}: {prefix!r} is not a region code (2–15 digits)")
+        if not url.startswith(("https://", "http://")):
+            raise ImproperlyConfigured(f"{name}: the robot of {prefix} needs an http(s) URL")
+        webhooks[prefix] = url
+    return webhooks
+
+
+GRIDGOV_WECOM_WEBHOOKS = _webhooks("GRIDGOV_WECOM_WEBHOOKS")
+GRIDGOV_SMS_GATEWAY_URL = env_text("GRIDGOV_SMS_GATEWAY_URL")
+GRIDGOV_SMS_GATEWAY_TOKEN = env_text("GRIDGOV_SMS_GATEWAY_TOKEN")
+GRIDGOV_CHANNEL_TIMEOUT = env_int("GRIDGOV_CHANNEL_TIMEOUT", 5)
+if GRIDGOV_CHANNEL_TIMEOUT < 1:
+    raise ImproperlyConfigured("GRIDGOV_CHANNEL_TIMEOUT must be at least 1 second")
+for _path, _needs, _value in (
+    ("WeComRobotChannel", "GRIDGOV_WECOM_WEBHOOKS", GRIDGOV_WECOM_WEBHOOKS),
+    ("SmsGatewayChannel", "GRIDGOV_SMS_GATEWAY_URL", GRIDGOV_SMS_GATEWAY_URL),
+):
+    if any(path.endswith("." + _path) for path in GRIDGOV_CASES_CHANNELS) and not _value:
+        raise ImproperlyConfigured(f"GRIDGOV_CASES_CHANNELS names {_path}: set {_needs}")
+
 # --- The register's bulk files. An export of more rows than this needs someone else's
 # approval (GB/T 35273 §7.1: batch downloads of personal information); an approved export
 # can be downloaded for this many hours. Uploaded import files are refused above the size.

@@ -2,11 +2,16 @@
 by id, the error shape; the same answers for everyone, signed in or not, and never a name,
 a phone or an exact doorstep."""
 
+import io
+import uuid
+
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
-from gridgov.cases import public
+from gridgov.cases import links, public
 from gridgov.cases.choices import Source, State
 from gridgov.cases.models import Event
 from gridgov.regions.models import Region
@@ -179,7 +184,8 @@ def test_several_ids_at_once_and_unknown_ones_left_out(app, story, django_assert
     first = _resident_request(story)
     second = _resident_request(story, "in_progress")
     ids = f"{first.tracking_code},ZZZZZZZZZZZZ, {second.tracking_code.lower()}"
-    with django_assert_num_queries(4):
+    # The events, their steps, their photos, the unit names.
+    with django_assert_num_queries(5):
         response = app.get(f"{BASE}/requests.json", {"service_request_id": ids})
     assert response.status_code == 200
     assert [row["service_request_id"] for row in response.json()] == [
@@ -229,3 +235,43 @@ def test_every_persona_gets_the_same_answer_as_a_resident(persona, client_of, ap
         assert response.status_code == expected, url
         assert response.content == app.get(url).content
         assert b"13812341234" not in response.content
+
+
+def _photo() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (10, 120, 10)).save(out, "JPEG")
+    return SimpleUploadedFile("bridge.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+@pytest.mark.django_db
+def test_a_request_with_a_photo_lists_its_media_url_unless_it_is_a_key_population_matter(
+    app, clock, settings, tmp_path, register
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    event, _created = public.submit(
+        uuid=uuid.uuid4(),
+        category="safety.road",
+        description="桥边护栏断了一截",
+        village=personas.VILLAGE,
+        photos=[_photo()],
+        source=Source.RESIDENT_OPEN311,
+    )
+    (row,) = app.get(f"{BASE}/requests/{event.tracking_code}.json").json()
+    photo = event.attachments.get()
+    assert row["media_url"] == (
+        f"http://testserver/public/track/{event.tracking_code}/photos/{photo.uuid}"
+    )
+    picture = app.get(row["media_url"])
+    assert picture.status_code == 200 and picture["Content-Type"] == "image/jpeg"
+
+    # A request without a photo has no media_url.
+    plain = _post(app).json()[0]["service_request_id"]
+    assert "media_url" not in app.get(f"{BASE}/requests/{plain}.json").json()[0]
+
+    # Linked to a person in a key population: no media_url, and the URL stops working.
+    links.link(
+        actor=personas.persona("worker_a"), event=event, target=register.residents["adult_1"]
+    )
+    (row,) = app.get(f"{BASE}/requests.json", {"service_request_id": event.tracking_code}).json()
+    assert "media_url" not in row
+    assert app.get(f"/public/track/{event.tracking_code}/photos/{photo.uuid}").status_code == 404

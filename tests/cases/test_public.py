@@ -1,21 +1,28 @@
 """Residents without an account (gridgov.cases.public): a request goes to the right grid with
 a tracking code; resends, robots and floods store nothing more; the status shows the answer
-and hides the staff; the code rates and reopens its own request, once and in time."""
+and hides the staff; the code rates and reopens its own request, once and in time; photos
+come cleaned of their location, or not at all."""
 
+import io
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
+from django.http import Http404
 from django.utils import timezone
+from PIL import Image
 
-from gridgov.cases import public
+from gridgov.accounts.models import AuditEntry
+from gridgov.cases import attachments, links, public
 from gridgov.cases.choices import Source, State
-from gridgov.cases.models import Event
+from gridgov.cases.models import Attachment, Event
 from gridgov.regions.models import Region
 from gridgov.testing import personas
-from gridgov.testing.cases import act
+from gridgov.testing.cases import act, report
 
 IP = "203.0.113.7"
 
@@ -278,9 +285,10 @@ def test_a_request_solved_on_the_spot_shows_the_evidence_as_its_result(clock):
 def test_several_codes_are_read_in_a_fixed_number_of_queries(story, django_assert_num_queries):
     events = [_resident_request(story, "closed") for _ in range(3)]
     codes = [event.tracking_code for event in events]
-    with django_assert_num_queries(4):
+    # The events, their steps, their photos, the unit names.
+    with django_assert_num_queries(5):
         one = public.statuses(codes[:1])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         three = public.statuses([*codes, "ZZZZZZZZZZZZ"])
     assert len(one) == 1 and [status.tracking_code for status in three] == codes
 
@@ -290,3 +298,148 @@ def test_a_code_of_a_staff_report_shows_the_category_not_the_staff_title(story):
     event = story.in_progress(title="重点人员龙某某复吸")
     status = public.status(event.tracking_code)
     assert status.title == "邻里纠纷" and "龙某某" not in repr(status)
+
+
+# --- Photos ----------------------------------------------------------------------------------
+
+GPS_IFD = 0x8825
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """A storage folder of the test's own: the files in it afterwards are what was kept."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _stored(media) -> list:
+    return sorted(path for path in media.rglob("*") if path.is_file()) if media.exists() else []
+
+
+def _phone_photo(name: str = "IMG_2041.jpg", colour=(200, 30, 30), kind: str = "JPEG"):
+    """A photo as a phone takes it: EXIF with the camera maker and where it was taken."""
+    image = Image.new("RGB", (64, 48), colour)
+    exif = Image.Exif()
+    exif[0x010F] = "HUAWEI"
+    exif[GPS_IFD] = {1: "N", 2: (28.0, 18.0, 36.0), 3: "E", 4: (109.0, 27.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, kind, exif=exif.tobytes())
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+@pytest.mark.django_db
+def test_photos_are_kept_with_the_request_without_their_location(clock, media):
+    photo = _phone_photo()
+    assert b"HUAWEI" in photo.read()  # the upload carries the camera and the place
+    event, created = _submit(photos=[photo, _phone_photo("b.webp", (30, 30, 200), "WEBP")])
+    assert created
+    kept = list(Attachment.objects.filter(event=event).order_by("created_at", "id"))
+    assert [a.content_type for a in kept] == ["image/jpeg", "image/jpeg"]
+    assert kept[0].original_name == "IMG_2041.jpg" and kept[0].uploaded_by is None
+    # They came with the submission: on its step of the timeline, and in the audit log.
+    assert kept[0].step == event.steps.get(action="report")
+    assert AuditEntry.objects.filter(action="cases.attach", object_id=str(kept[0].pk)).exists()
+    for attachment in kept:
+        data = attachment.file.open("rb").read()
+        assert b"HUAWEI" not in data
+        with Image.open(io.BytesIO(data)) as image:
+            assert dict(image.getexif()) == {}
+    assert len(_stored(media)) == 2
+    # The holder of the code sees them, and can fetch each one.
+    status = public.status(event.tracking_code)
+    assert [photo.uuid for photo in status.photos] == [a.uuid for a in kept]
+    assert public.photo(event.tracking_code, kept[1].uuid) == kept[1]
+
+
+@pytest.mark.django_db
+def test_the_same_picture_twice_is_kept_once_and_a_resend_adds_none(clock, media):
+    request_uuid = uuid.uuid4()
+    event, _created = _submit(uuid=request_uuid, photos=[_phone_photo(), _phone_photo("x.jpg")])
+    again, created = _submit(uuid=request_uuid, photos=[_phone_photo("y.jpg", (0, 90, 0))])
+    assert again == event and not created
+    assert Attachment.objects.filter(event=event).count() == 1
+    assert len(_stored(media)) == 1
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (
+            SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not a photo", content_type="image/jpeg"),
+            "照片只能是 JPEG、PNG 或 WebP 图片 Photos must be JPEG, PNG or WebP pictures.",
+        ),
+        (
+            SimpleUploadedFile("page.png", b"<html><script>alert(1)</script></html>"),
+            "照片只能是 JPEG、PNG 或 WebP 图片 Photos must be JPEG, PNG or WebP pictures.",
+        ),
+        (
+            SimpleUploadedFile("broken.jpg", b"\xff\xd8\xff\xe0 broken after the header"),
+            "只能上传 JPEG、PNG、WebP、GIF 图片或 PDF 文档 Only JPEG, PNG, WebP or GIF pictures "
+            "and PDF documents can be attached.",
+        ),
+    ],
+    ids=["pdf", "html", "damaged-jpeg"],
+)
+@pytest.mark.django_db
+def test_a_file_that_is_not_a_photo_stores_nothing_at_all(clock, media, settings, upload, message):
+    settings.PUBLIC_REQUESTS_PER_HOUR = 1
+    before = Event.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        _submit(photos=[_phone_photo(), upload])
+    assert refused.value.message_dict == {"photos": [message]}
+    assert Event.objects.count() == before
+    assert _stored(media) == []
+    # Nothing was counted against the limit either: the corrected request goes through.
+    assert _submit(photos=[_phone_photo()])[1]
+
+
+@pytest.mark.django_db
+def test_more_than_three_photos_or_too_large_ones_are_refused(clock, media, settings):
+    photos = [_phone_photo(f"{n}.jpg", (n * 40, 0, 0)) for n in range(4)]
+    with pytest.raises(ValidationError) as refused:
+        _submit(photos=photos)
+    assert refused.value.message_dict == {
+        "photos": ["最多上传 3 张照片 At most 3 photos can be attached."]
+    }
+    settings.ATTACHMENT_MAX_BYTES = 100
+    with pytest.raises(ValidationError) as refused:
+        _submit(photos=[_phone_photo()])
+    assert "The file is too large" in refused.value.message_dict["photos"][0]
+    assert _stored(media) == [] and not Event.objects.filter(source=Source.RESIDENT_WEB).exists()
+
+
+@pytest.mark.django_db
+def test_if_saving_fails_after_the_files_were_written_none_is_left(clock, media):
+    # A photo UUID already taken (by a staff attachment elsewhere) makes the second photo's
+    # row fail after both files were written: the request and both files are gone again.
+    request_uuid = uuid.uuid4()
+    taken = uuid.uuid5(request_uuid, "photo-1")
+    attachments.attach(
+        actor=personas.persona("worker_a"),
+        event=report("worker_a"),
+        upload=_phone_photo("staff.jpg", (9, 9, 9)),
+        uuid=taken,
+    )
+    files_before, events_before = _stored(media), Event.objects.count()
+    with pytest.raises(IntegrityError):
+        _submit(uuid=request_uuid, photos=[_phone_photo(), _phone_photo("b.jpg", (0, 0, 90))])
+    assert Event.objects.count() == events_before
+    assert _stored(media) == files_before
+
+
+@pytest.mark.django_db
+def test_only_the_residents_own_photos_and_not_for_a_key_population_matter(story, media, register):
+    event, _created = _submit(photos=[_phone_photo()])
+    staff_file = attachments.attach(
+        actor=personas.persona("worker_a"), event=event, upload=_phone_photo("staff.jpg", (9, 9, 9))
+    )[0]
+    (own,) = public.status(event.tracking_code).photos
+    with pytest.raises(Http404):
+        public.photo(event.tracking_code, staff_file.uuid)  # a staff attachment: never
+    # Once the request is linked to a person in a key population, its photos stay inside.
+    links.link(
+        actor=personas.persona("worker_a"), event=event, target=register.residents["adult_1"]
+    )
+    assert public.status(event.tracking_code).photos == []
+    with pytest.raises(Http404):
+        public.photo(event.tracking_code, own.uuid)

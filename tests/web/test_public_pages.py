@@ -1,17 +1,21 @@
 """The residents' pages (/public/): no account, CSRF-protected forms, one request however
 often the form is sent, the code shown big, the status page never cached or indexed and
-free of staff names and phones, rating once, reopening in time."""
+free of staff names and phones, rating once, reopening in time; photos from the phone's
+camera, cleaned, shown back only to the holder of the code."""
 
+import io
 import re
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from gridgov.cases.choices import Source, State
-from gridgov.cases.models import Event
+from gridgov.cases.models import Attachment, Event
 from gridgov.testing import personas
 
 
@@ -261,3 +265,90 @@ def test_the_resident_reopens_within_thirty_days_but_not_after(resident, story, 
     assert refused.status_code == 422 and "30 天" in refused.content.decode()
     later.refresh_from_db()
     assert later.state == State.CLOSED
+
+
+# --- Photos ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _stored(media) -> list:
+    return sorted(path for path in media.rglob("*") if path.is_file()) if media.exists() else []
+
+
+def _phone_photo(name: str = "IMG_2041.jpg") -> SimpleUploadedFile:
+    """A phone photo with the place it was taken (EXIF GPS) and the camera maker."""
+    exif = Image.Exif()
+    exif[0x010F] = "HUAWEI"
+    exif[0x8825] = {1: "N", 2: (28.0, 18.0, 36.0), 3: "E", 4: (109.0, 27.0, 0.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG", exif=exif.tobytes())
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+@pytest.mark.django_db
+def test_the_form_asks_for_photos_from_the_back_camera(resident):
+    page = resident.get("/public/new/").content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    field = re.search(r"<input[^>]*name=\"photos\"[^>]*>", page).group(0)
+    assert 'capture="environment"' in field and "multiple" in field
+    assert 'accept="image/jpeg,image/png,image/webp"' in field
+
+
+@pytest.mark.django_db
+def test_a_photo_sent_with_the_form_is_shown_back_only_to_the_code_holder(
+    resident, clock, media, client_of
+):
+    response, data = _send(resident, photos=[_phone_photo()])
+    assert response.status_code == 302
+    event = Event.objects.get(uuid=data["client_uuid"])
+    (attachment,) = Attachment.objects.filter(event=event)
+    page = resident.get(f"/public/track/{event.tracking_code}/").content.decode()
+    photo_url = f"/public/track/{event.tracking_code}/photos/{attachment.uuid}"
+    assert f'src="{photo_url}"' in page
+
+    picture = Client().get(photo_url)  # anyone with the code, on another phone
+    assert picture.status_code == 200 and picture["Content-Type"] == "image/jpeg"
+    assert "no-store" in picture["Cache-Control"] and picture["X-Content-Type-Options"] == "nosniff"
+    data = b"".join(picture.streaming_content)
+    assert b"HUAWEI" not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert dict(image.getexif()) == {}  # no GPS, no camera
+
+    # A wrong code, or another request's code, does not open it.
+    assert Client().get(f"/public/track/ZZZZZZZZZZZZ/photos/{attachment.uuid}").status_code == 404
+    other, _data = _send(resident)
+    other_code = other["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert Client().get(f"/public/track/{other_code}/photos/{attachment.uuid}").status_code == 404
+
+    # The staff see it on the event's page, marked as the resident's.
+    staff_page = client_of("worker_a").get(f"/events/{event.uuid}/").content.decode()
+    assert f"/api/attachments/{attachment.uuid}/file" in staff_page
+    assert "群众上传" in staff_page
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_a_photo_is_refused_on_the_form_and_nothing_is_stored(
+    resident, clock, media
+):
+    before = Event.objects.count()
+    fake = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00 a program", content_type="image/jpeg")
+    response, _data = _send(resident, photos=[_phone_photo(), fake])
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "照片只能是 JPEG、PNG 或 WebP 图片 Photos must be JPEG, PNG or WebP pictures." in page
+    assert Event.objects.count() == before
+    assert _stored(media) == []
+
+
+@pytest.mark.django_db
+def test_four_photos_are_refused_on_the_form(resident, clock, media):
+    photos = [_phone_photo(f"{n}.jpg") for n in range(4)]
+    response, _data = _send(resident, photos=photos)
+    assert response.status_code == 200
+    assert "最多上传 3 张照片 At most 3 photos can be attached." in response.content.decode()
+    assert _stored(media) == []

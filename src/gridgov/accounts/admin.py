@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts import actions, audit
+from gridgov.accounts.masking import mask_phone
 from gridgov.accounts.models import ApiToken, AuditEntry, Department, RoleAssignment, User
 
 
@@ -63,6 +64,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_display = (
         "username",
         "full_name",
+        "masked_mobile",
         "is_active",
         "is_superuser",
         "locked_until",
@@ -71,13 +73,17 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_filter = ("is_active", "is_superuser")
     search_fields = ("username", "full_name")
     fieldsets = (
-        (None, {"fields": ("username", "password", "full_name", "email")}),
+        (None, {"fields": ("username", "password", "full_name", "mobile", "email")}),
         (_("状态 status"), {"fields": ("is_active", "failed_login_count", "locked_until")}),
         (_("管理员 administrator"), {"fields": ("is_staff", "is_superuser")}),
         (_("时间 dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")
     inlines = [RoleAssignmentInline]
+
+    @admin.display(description=_("手机号 mobile number"))
+    def masked_mobile(self, obj) -> str:
+        return mask_phone(obj.mobile)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -4,6 +4,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +20,25 @@ class User(AbstractUser):
 
     Failed sign-ins are counted here; after too many the account is locked for a while.
     Disabling a user (`is_active = False`) ends their sessions and their API tokens at once.
+    The mobile number, if given, is where SMS copies of their notifications go.
     """
 
     full_name = models.CharField(_("姓名 full name"), max_length=60, blank=True)
+    mobile = models.CharField(
+        _("手机号 mobile number"),
+        max_length=11,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^1[3-9][0-9]{9}\Z",
+                _(
+                    "手机号须为 11 位中国大陆手机号码 The mobile number must be 11 digits (mainland China)."
+                ),
+                code="invalid_mobile",
+            )
+        ],
+        help_text=_("Where SMS copies of notifications go; empty: none are sent."),
+    )
     failed_login_count = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
 

@@ -3,7 +3,11 @@
 - GET  services.json: what can be reported (the active leaf categories);
 - POST requests.json: a new request (form-encoded), answered with its tracking code as
   `service_request_id`;
-- GET  requests/<id>.json and requests.json?service_request_id=a,b: where requests stand.
+- GET  requests/<id>.json and requests.json?service_request_id=a,b: where requests stand,
+  with `media_url` (the resident's first photo, for whoever holds the code) when there is one.
+
+A photo cannot be sent by `media_url` (the server fetches nothing from the network); send it
+from the public page.
 
 There is no listing of all requests: a request is found only by its tracking code, and what
 is shown of it never includes names or phones, and its place only to about 100 m. The
@@ -18,7 +22,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -155,9 +159,9 @@ def _create(request) -> JsonResponse:
     )
 
 
-def _request_view(status: public.PublicStatus) -> dict:
+def _request_view(status: public.PublicStatus, request) -> dict:
     notes = status.state_words + (f"：{status.result}" if status.result else "")
-    return {
+    view = {
         "service_request_id": status.tracking_code,
         "status": "open" if status.is_open else "closed",
         "status_notes": notes,
@@ -169,6 +173,14 @@ def _request_view(status: public.PublicStatus) -> dict:
         "lat": status.latitude,
         "long": status.longitude,
     }
+    if status.photos:
+        # The resident's first photo, re-encoded; listed only for requests that do not
+        # concern a key population (public.view_of leaves those without photos).
+        path = reverse(
+            "public:photo", kwargs={"code": status.tracking_code, "photo": status.photos[0].uuid}
+        )
+        view["media_url"] = request.build_absolute_uri(path)
+    return view
 
 
 @csrf_exempt
@@ -195,7 +207,7 @@ def requests(request):
         return _invalid(error)
     except public.RateLimited as limited:
         return _limited(limited)
-    return _json([_request_view(status) for status in found])
+    return _json([_request_view(status, request) for status in found])
 
 
 @require_GET
@@ -207,7 +219,7 @@ def request_detail(request, service_request_id: str):
         return _errors(404, [("service_request_id", str(unknown))])
     except public.RateLimited as limited:
         return _limited(limited)
-    return _json([_request_view(status)])
+    return _json([_request_view(status, request)])
 
 
 urlpatterns = [

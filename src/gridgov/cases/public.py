@@ -6,6 +6,11 @@ rather than through `visible_to` (which admits nobody without a role), and shows
 is safe for whoever holds the code: plain-words states, dates, department names and the
 handling result; never staff names, other notes or the reporter's phone.
 
+A request may carry up to three photos (JPEG, PNG, WebP), re-encoded by
+`cases.attachments` (upright, no location or camera data) and checked before anything is
+stored: a refused photo stores neither the request nor any file. The photos are shown back
+only to whoever holds the code, and only while the event does not concern a key population.
+
 Two limits per client address (Django's cache, so every worker shares them with Redis):
 requests taken per hour (`PUBLIC_REQUESTS_PER_HOUR`) and wrong tracking codes tried per hour
 (`PUBLIC_WRONG_CODES_PER_HOUR`), after which lookups stop for the hour, so codes cannot be
@@ -21,14 +26,18 @@ import phonenumbers
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
+from gridgov.accounts import audit
 from gridgov.accounts.models import Department
-from gridgov.cases import actions, workflow
+from gridgov.cases import actions, attachments, workflow
+from gridgov.cases.channels import key_population_events
 from gridgov.cases.choices import FINAL_STATES, LEVEL_CODE_LENGTH, Source, State
-from gridgov.cases.models import Category, Event, EventStep
+from gridgov.cases.models import Attachment, Category, Event, EventStep
 from gridgov.regions import geometry
 from gridgov.regions.choices import GRID_PARENT_LEVELS, Level
 from gridgov.regions.models import Region
@@ -39,6 +48,7 @@ DESCRIPTION_LENGTH = 2000
 MAX_CODES_PER_LOOKUP = 20
 _CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{12}$")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+MAX_PHOTOS = 3
 
 
 class RateLimited(Exception):
@@ -279,6 +289,91 @@ def _location(
     )
 
 
+@dataclass
+class Photo:
+    """A resident's photo, checked and re-encoded, not yet stored."""
+
+    prepared: attachments.Prepared
+    name: str
+
+
+# What a photo's first bytes are: JPEG, PNG, WebP (RIFF….WEBP). GIFs and PDFs, which staff
+# may attach, are not photos.
+def _is_photo(head: bytes) -> bool:
+    return (
+        head.startswith(b"\xff\xd8\xff")
+        or head.startswith(b"\x89PNG\r\n\x1a\n")
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+    )
+
+
+def prepare_photos(uploads) -> list[Photo]:
+    """Check and re-encode a resident's photos (at most MAX_PHOTOS; JPEG, PNG or WebP; the
+    attachment size limit); raises ValidationError on "photos". The same picture twice is
+    kept once."""
+    uploads = [upload for upload in uploads or [] if upload is not None]
+    if len(uploads) > MAX_PHOTOS:
+        raise ValidationError(
+            {"photos": f"最多上传 {MAX_PHOTOS} 张照片 At most {MAX_PHOTOS} photos can be attached."}
+        )
+    # The cheap checks of every file first, so nothing is decoded for a request that a
+    # wrong file refuses anyway.
+    for upload in uploads:
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+        if not _is_photo(upload.read(12)):
+            raise ValidationError(
+                {
+                    "photos": "照片只能是 JPEG、PNG 或 WebP 图片 Photos must be JPEG, PNG or "
+                    "WebP pictures."
+                }
+            )
+    photos: dict[str, Photo] = {}
+    for upload in uploads:
+        try:
+            prepared = attachments.prepare(upload)
+        except ValidationError as error:
+            # The same reasons (too large, damaged …), next to the photos field.
+            raise ValidationError({"photos": error.message_dict.get("file", [])}) from error
+        photos.setdefault(prepared.sha256, Photo(prepared, getattr(upload, "name", "")))
+    return list(photos.values())
+
+
+def _keep_photos(event: Event, photos: list[Photo], written: list) -> None:
+    """Store the photos with the request, inside its transaction. Each file is written
+    through storage and added to `written`, so the caller can remove them all again if the
+    transaction fails."""
+    step = event.steps.order_by("created_at", "id").first()
+    for number, photo in enumerate(photos):
+        prepared = photo.prepared
+        attachment = Attachment(
+            # From the request's UUID: a resend can never attach the photos twice.
+            uuid=uuid_module.uuid5(event.uuid, f"photo-{number}"),
+            event=event,
+            step=step,
+            uploaded_by=None,
+            original_name=attachments.clean_name(photo.name, prepared.content_type),
+            content_type=prepared.content_type,
+            size=len(prepared.data),
+            sha256=prepared.sha256,
+            width=prepared.width,
+            height=prepared.height,
+            created_at=event.reported_at,
+        )
+        attachment.file.save(attachment.uuid.hex, ContentFile(prepared.data), save=False)
+        written.append(attachment.file.name)
+        attachment.save()
+        audit.record(
+            actor=None,
+            action="cases.attach",
+            instance=attachment,
+            region_code=event.region_code,
+            after=audit.snapshot(
+                attachment, ["uuid", "event", "original_name", "content_type", "size", "sha256"]
+            ),
+        )
+
+
 def submit(
     *,
     uuid: uuid_module.UUID,
@@ -292,14 +387,16 @@ def submit(
     name: str = "",
     phone: str = "",
     honeypot: str = "",
+    photos: list | None = None,
     client_ip: str | None = None,
     source: str = Source.RESIDENT_WEB,
 ) -> tuple[Event, bool]:
     """A resident's request, taken without an account; returns (event, created).
 
     The request goes to the grid at the map point, or the first grid of the chosen village.
-    A resend with the same UUID returns the first request and does not count against the
-    limit; over the limit nothing is stored (RateLimited).
+    `photos` are uploaded files (at most three pictures), stored with the request or not at
+    all. A resend with the same UUID returns the first request and does not count against
+    the limit; over the limit nothing is stored (RateLimited).
     """
     if honeypot:
         raise ValidationError({"website": "此项须留空 Leave this field empty."})
@@ -323,25 +420,33 @@ def submit(
     if existing is not None:
         # A resend after a lost answer: the first request, without using up the limit.
         return actions.replayed(None, existing), False
+    # Photos are checked (and re-encoded) before anything is stored or counted.
+    prepared_photos = prepare_photos(photos)
     grid, latitude, longitude = _location(village, latitude, longitude, address)
     _take_request_slot(client_ip)
+    written: list[str] = []
     try:
-        event, created = actions.report_event(
-            actor=None,
-            uuid=uuid,
-            title=title,
-            category=chosen,
-            description=description,
-            grid=grid,
-            latitude=latitude,
-            longitude=longitude,
-            address=(address or "").strip()[:200],
-            source=source,
-            reporter_name=name,
-            reporter_phone=phone,
-        )
+        with transaction.atomic():
+            event, created = actions.report_event(
+                actor=None,
+                uuid=uuid,
+                title=title,
+                category=chosen,
+                description=description,
+                grid=grid,
+                latitude=latitude,
+                longitude=longitude,
+                address=(address or "").strip()[:200],
+                source=source,
+                reporter_name=name,
+                reporter_phone=phone,
+            )
+            if created and prepared_photos:
+                _keep_photos(event, prepared_photos, written)
     except Exception:
         _give_back_request_slot(client_ip)
+        for name_in_storage in written:
+            Attachment.file.field.storage.delete(name_in_storage)
         raise
     if not created:
         _give_back_request_slot(client_ip)
@@ -399,6 +504,15 @@ class PublicStep:
 
 
 @dataclass
+class PublicPhoto:
+    """A photo the resident sent with the request, as their page links to it."""
+
+    uuid: uuid_module.UUID
+    width: int | None
+    height: int | None
+
+
+@dataclass
 class PublicStatus:
     """A request as its sender may see it."""
 
@@ -422,6 +536,15 @@ class PublicStatus:
     longitude: float | None
     category_code: str = ""
     steps: list[PublicStep] = field(default_factory=list)
+    photos: list[PublicPhoto] = field(default_factory=list)
+
+
+def _resident_photos():
+    """The photos residents sent (staff attachments, which may be documents about people,
+    are never shown on the public pages)."""
+    return Attachment.objects.filter(
+        uploaded_by__isnull=True, content_type__startswith="image/"
+    ).order_by("created_at", "id")
 
 
 def _events(codes: list[str]):
@@ -429,7 +552,10 @@ def _events(codes: list[str]):
     return (
         Event.objects.filter(tracking_code__in=codes)
         .select_related("category__parent", "lead_department")
-        .prefetch_related(Prefetch("steps", queryset=steps))
+        .prefetch_related(
+            Prefetch("steps", queryset=steps),
+            Prefetch("attachments", queryset=_resident_photos(), to_attr="resident_photos"),
+        )
     )
 
 
@@ -540,8 +666,25 @@ def rounded(value: float | None) -> float | None:
     return round(value, 3) if value is not None else None
 
 
-def view_of(event: Event, *, names: _Names | None = None) -> PublicStatus:
-    """The resident-safe view of one event (its steps prefetched, see `_events`)."""
+def _photos_of(event: Event, sensitive: set[int] | None) -> list[PublicPhoto]:
+    found = getattr(event, "resident_photos", None)
+    if found is None:
+        found = list(_resident_photos().filter(event=event))
+    if not found or event.source not in actions.RESIDENT_SOURCES:
+        return []
+    if sensitive is None:
+        sensitive = key_population_events({event.pk})
+    # A key-population matter shows nothing of its photos outside (docs/users/residents.md).
+    if event.pk in sensitive:
+        return []
+    return [PublicPhoto(photo.uuid, photo.width, photo.height) for photo in found]
+
+
+def view_of(
+    event: Event, *, names: _Names | None = None, sensitive: set[int] | None = None
+) -> PublicStatus:
+    """The resident-safe view of one event (its steps prefetched, see `_events`).
+    `sensitive`: the ids among the events shown that concern a key population."""
     names = names if names is not None else _Names.of([event])
     steps = public_steps(event, names)
     allowed = []
@@ -571,6 +714,7 @@ def view_of(event: Event, *, names: _Names | None = None) -> PublicStatus:
         latitude=rounded(event.latitude),
         longitude=rounded(event.longitude),
         steps=steps,
+        photos=_photos_of(event, sensitive),
     )
 
 
@@ -583,7 +727,21 @@ def statuses(tracking_codes: list[str], *, client_ip: str | None = None) -> list
     """Several requests at once (Open311); unknown codes are left out."""
     events = find_many(tracking_codes, client_ip=client_ip)
     names = _Names.of(events)
-    return [view_of(event, names=names) for event in events]
+    # Asked only about requests with photos: the answer matters for nothing else.
+    sensitive = key_population_events({event.pk for event in events if event.resident_photos})
+    return [view_of(event, names=names, sensitive=sensitive) for event in events]
+
+
+def photo(tracking_code: str, photo_uuid, *, client_ip: str | None = None) -> Attachment:
+    """A photo the resident sent with the request of this code, for whoever holds the code;
+    Http404 for any other attachment, and for every photo of a key-population matter."""
+    event = find(tracking_code, client_ip=client_ip)
+    if event.source not in actions.RESIDENT_SOURCES or key_population_events({event.pk}):
+        raise Http404
+    found = _resident_photos().filter(event=event, uuid=photo_uuid).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 # --- Rating and reopening --------------------------------------------------------------------

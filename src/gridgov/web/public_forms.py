@@ -12,6 +12,38 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.cases import public
 
 
+class PhotoInput(forms.ClearableFileInput):
+    """A file input taking several photos; on a phone it offers the back camera."""
+
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to `public.MAX_PHOTOS` photos; what they are is checked by `cases.public`."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            PhotoInput(
+                attrs={
+                    "accept": "image/jpeg,image/png,image/webp",
+                    "capture": "environment",
+                    "multiple": True,
+                }
+            ),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if len(files) > public.MAX_PHOTOS:
+            raise ValidationError(
+                f"最多上传 {public.MAX_PHOTOS} 张照片 At most {public.MAX_PHOTOS} photos can be "
+                "attached."
+            )
+        return [super(PhotosField, self).clean(item, initial) for item in files]
+
+
 class PlaceField(forms.ChoiceField):
     """A county, township or village by its code. The lists depend on each other and may be
     out of step after a change without JavaScript; `cases.public` checks the village."""
@@ -61,6 +93,11 @@ class ResidentForm(forms.Form):
         required=False,
         help_text=_("如组名、门牌、路口。"),
     )
+    photos = PhotosField(
+        label=_("照片（可不填，最多 3 张）"),
+        required=False,
+        help_text=_("JPEG、PNG 或 WebP；照片中的位置等信息会被去除。"),
+    )
     latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("您的称呼（可不填）"), max_length=60, required=False)
@@ -98,7 +135,7 @@ class ResidentForm(forms.Form):
         )
 
     def visible_main_fields(self):
-        skip = {*self.PLACE_FIELDS, "website", "address", "name", "phone"}
+        skip = {*self.PLACE_FIELDS, "website", "address", "name", "phone", "photos"}
         return [field for field in self.visible_fields() if field.name not in skip]
 
     def submit(self, *, client_ip: str | None):
@@ -119,6 +156,7 @@ class ResidentForm(forms.Form):
                 name=data["name"],
                 phone=data["phone"],
                 honeypot=data["website"],
+                photos=data["photos"],
                 client_ip=client_ip,
             )
         except ValidationError as error:

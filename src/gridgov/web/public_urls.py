@@ -12,4 +12,5 @@ urlpatterns = [
     path("submitted/<str:code>/", public_views.submitted, name="submitted"),
     path("track/", public_views.track, name="track"),
     path("track/<str:code>/", public_views.status, name="status"),
+    path("track/<str:code>/photos/<uuid:photo>", public_views.photo, name="photo"),
 ]

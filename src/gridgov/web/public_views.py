@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -55,7 +56,7 @@ def new(request):
     if request.method == "POST" and "step" in request.POST:
         form = ResidentForm(initial=request.POST.dict())
     elif request.method == "POST":
-        form = ResidentForm(request.POST)
+        form = ResidentForm(request.POST, request.FILES)
         result = form.submit(client_ip=client_ip_var.get())
         if result is not None:
             event, _created = result
@@ -153,3 +154,18 @@ def _act(form, code: str, client_ip: str | None) -> bool:
             form.add_error(name if name in form.fields else None, refusals)
         return False
     return True
+
+
+@private_page
+@require_http_methods(["GET"])
+def photo(request, code: str, photo):
+    """A photo the resident sent with the request, for whoever holds its code: the
+    re-encoded picture (no location or camera data), never a staff attachment."""
+    try:
+        found = public.photo(code, photo, client_ip=client_ip_var.get())
+    except (public.UnknownCode, public.RateLimited):
+        raise Http404 from None
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
