@@ -511,7 +511,10 @@ class Event(models.Model):
         return self.assignments.filter(state__in=ACTIVE_ASSIGNMENT_STATES)
 
     def clean(self) -> None:
-        if self.grid_id and self.grid.level != "grid":
+        # The grid's level is checked when the grid is at hand; intake sets only `grid_id`,
+        # for a grid its locator found (and checked) in memory.
+        grid = self._state.fields_cache.get("grid")
+        if grid is not None and grid.level != "grid":
             raise ValidationError({"grid": _("必须选择一个网格 Choose a grid.")})
         if self.category_id and self.category.needs_emergency_grade and not self.emergency_grade:
             raise ValidationError(
