@@ -86,8 +86,25 @@ class IdleSessionMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and not session.is_empty():
-            now = int(time.time())
-            if now - session.get("_touched", 0) >= SESSION_TOUCH_SECONDS:
-                session["_touched"] = now  # modified: saved with a new expiry
+        if (
+            session is not None
+            and not session.is_empty()
+            and time.time() - session.get(_TOUCHED, 0) >= SESSION_TOUCH_SECONDS
+        ):
+            touch(session)
         return response
+
+
+_TOUCHED = "_touched"
+
+
+def touch(session) -> None:
+    """Note the moment in the session (which marks it modified, so it is saved with a new
+    expiry at the end of the request)."""
+    session[_TOUCHED] = int(time.time())
+
+
+def touched_at_sign_in(sender, request, user, **kwargs) -> None:
+    """Signing in saves the session anyway: the minute starts there."""
+    if request is not None and hasattr(request, "session"):
+        touch(request.session)

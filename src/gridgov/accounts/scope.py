@@ -74,11 +74,19 @@ def _roles_changed(sender, instance, **kwargs) -> None:
     _held.pop(instance.user_id, None)
 
 
+def _read_at_sign_in(sender, request, user, **kwargs) -> None:
+    _current_assignments(user)
+
+
 def connect_signals() -> None:
     """Every save or delete of a role assignment, from an action or the admin, gives the
-    user a new `roles_version`. (No code changes assignments with bulk updates.)"""
+    user a new `roles_version`. (No code changes assignments with bulk updates.) Signing in
+    reads the person's roles for this process: their first page needs them anyway."""
+    from django.contrib.auth.signals import user_logged_in
+
     from gridgov.accounts.models import RoleAssignment
 
+    user_logged_in.connect(_read_at_sign_in, dispatch_uid="gridgov.accounts.scope.sign_in")
     for signal in (post_save, post_delete):
         signal.connect(
             _roles_changed,

@@ -199,7 +199,11 @@ def _take_in(
             ],
         ),
     )
-    staff = [u for u in notifications.unit_users(event.holder_code, "cases.accept") if u != actor]
+    staff = [
+        user_id
+        for user_id in notifications.unit_user_ids(event.holder_code, "cases.accept")
+        if actor is None or user_id != actor.pk
+    ]
     notifications.notify(
         staff, event, NotificationKind.ASSIGNMENT, f"新事件待受理 New event: {event.title}"
     )
@@ -229,28 +233,8 @@ def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * _EARTH_RADIUS_METRES * math.asin(math.sqrt(a))
 
 
-# What a list of events offered for merging shows (the API's summary, the event page's
-# table) and what locating them needs: the rest of an event stays in the database.
-_OFFERED_FIELDS = (
-    "uuid",
-    "tracking_code",
-    "title",
-    "category",
-    "urgency",
-    "state",
-    "level",
-    "region_code",
-    "holder_code",
-    "lead_department",
-    "card",
-    "accept_due",
-    "handle_due",
-    "verify_due",
-    "reported_at",
-    "version",
-    "latitude",
-    "longitude",
-)
+# Locating the events offered for merging needs their position besides the summary.
+_OFFERED_FIELDS = (*Event.SUMMARY_FIELDS, "latitude", "longitude")
 
 
 def _flat_distance(latitude: float, longitude: float) -> RawSQL:

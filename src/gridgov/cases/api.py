@@ -281,6 +281,15 @@ def _with_due(event: Event, now: datetime) -> Event:
     return event
 
 
+def _summary_columns(events):
+    """Only what `EventSummary` shows: a page of fifty reads a third of the columns."""
+    return (
+        events.select_related(None)
+        .select_related("category")
+        .only(*Event.SUMMARY_FIELDS, "category__code", "category__name_zh")
+    )
+
+
 def _summaries(events, now=None) -> list[Event]:
     now = now or timezone.now()
     return [_with_due(event, now) for event in events]
@@ -459,14 +468,15 @@ def list_events(request, response: HttpResponse, filters: Query[EventFilters]):
     response["X-Total-Count"] = str(min(total, TOTAL_CAP))
     if total > TOTAL_CAP:
         response["X-Total-Count-Capped"] = "true"
-    return _summaries(events[filters.offset : filters.offset + filters.limit])
+    return _summaries(_summary_columns(events)[filters.offset : filters.offset + filters.limit])
 
 
 @events_router.get("/worklist", response=WorklistOut, summary="What waits for me")
 def my_worklist(request, filters: Query[WorklistFilters]):
-    items = worklist.worklist(request.user, filters.bucket)
+    conditions = worklist.bucket_conditions(request.user)
+    items = _summary_columns(worklist.worklist(request.user, filters.bucket, conditions))
     return {
-        "counts": worklist.counts(request.user),
+        "counts": worklist.counts(request.user, conditions),
         "items": _summaries(items[filters.offset : filters.offset + filters.limit]),
     }
 

@@ -436,6 +436,27 @@ class Event(models.Model):
     objects = EventQuerySet.as_manager()
     scope_field = "region_code"
 
+    # What a list of events shows (the API's summaries, the duplicates offered for merging):
+    # such lists read these columns and leave the rest in the database.
+    SUMMARY_FIELDS = (
+        "uuid",
+        "tracking_code",
+        "title",
+        "category",
+        "urgency",
+        "state",
+        "level",
+        "region_code",
+        "holder_code",
+        "lead_department",
+        "card",
+        "accept_due",
+        "handle_due",
+        "verify_due",
+        "reported_at",
+        "version",
+    )
+
     class Meta:
         verbose_name = _("事件 event")
         verbose_name_plural = _("事件 events")
