@@ -3,6 +3,8 @@
 import pytest
 from django.test import Client
 
+from gridgov import process_cache
+from gridgov.accounts import scope
 from gridgov.demo import generate as demo
 from gridgov.testing import personas
 from gridgov.testing import register as test_register
@@ -18,6 +20,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         personas.load_world()
         demo.add_grids_and_boundaries(seed=demo.DEFAULT_SEED)
+
+
+@pytest.fixture(autouse=True)
+def _configuration_from_this_test():
+    """Categories, rules and role assignments held in memory are read again from each
+    test's own database state (a test's rows are rolled back; signals do not see that)."""
+    process_cache.forget_all()
+    scope.forget_all_assignments()
 
 
 @pytest.fixture

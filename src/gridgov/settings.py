@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gridgov.accounts.middleware.IdleSessionMiddleware",
 ]
 
 ROOT_URLCONF = "gridgov.urls"
@@ -215,9 +216,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# A session ends after this many idle minutes: every request pushes the expiry forward.
+# A session ends after this many idle minutes: requests push the expiry forward (written at
+# most once a minute, by accounts.middleware.IdleSessionMiddleware).
 SESSION_COOKIE_AGE = env_int("GRIDGOV_SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 LOGIN_FAILURE_LIMIT = env_int("GRIDGOV_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("GRIDGOV_LOGIN_LOCKOUT_MINUTES", 15)
 API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 90)

@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import Http404
 
 from gridgov.accounts.models import AuditEntry
 from gridgov.cases import actions
@@ -89,11 +88,13 @@ def test_a_replayed_report_returns_the_first_event(clock, grid_1):
     assert again.pk == first.pk and again.title == "第一次"
     assert Event.objects.filter(uuid=key).count() == 1
     assert EventStep.objects.filter(event=first).count() == 1
-    # Someone who cannot see the event learns nothing from replaying its UUID.
-    with pytest.raises(Http404):
-        actions.report_event(
-            actor=user("worker_b"), uuid=key, title="x", category="dispute", grid=grid_1
-        )
+    # Someone who cannot see the event learns nothing from replaying its UUID: the answer
+    # is the one a new UUID gets.
+    for replayed in (key, uuid.uuid4()):
+        with pytest.raises(PermissionDenied):
+            actions.report_event(
+                actor=user("worker_b"), uuid=replayed, title="x", category="dispute", grid=grid_1
+            )
 
 
 def test_nobody_reports_outside_their_scope_and_leaders_do_not_report(clock, grid_1):
@@ -127,6 +128,19 @@ def test_duplicates_within_200_metres_are_offered(clock, grid_1, metres, offered
     second = report(latitude=grid_1.centroid_lat + metres * _METRES, longitude=grid_1.centroid_lon)
     assert (first in actions.possible_duplicates(second, actor=user("cadre"))) is offered
     assert (second in actions.possible_duplicates(first)) is offered
+
+
+def test_only_the_nearest_few_duplicates_are_offered_nearest_first(clock, grid_1):
+    # A busy spot (a market, a blocked road reported by many): the person deciding sees the
+    # five nearest, not a list that grows with every report.
+    def at_metres(metres):
+        return report(
+            latitude=grid_1.centroid_lat + metres * _METRES, longitude=grid_1.centroid_lon
+        )
+
+    far_to_near = [at_metres(metres) for metres in (180, 160, 140, 120, 100, 80, 60, 40)]
+    new = at_metres(0)
+    assert actions.possible_duplicates(new) == far_to_near[::-1][: actions.DUPLICATE_OFFERS]
 
 
 def test_duplicates_are_of_the_same_category_open_and_recent(clock, grid_1, story):

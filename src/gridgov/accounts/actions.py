@@ -130,11 +130,31 @@ def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
+# What a token's request needs of the token and its user (who, whether active, their roles'
+# version, their name for the timeline); anything else is read if ever asked for.
+_TOKEN_FIELDS = (
+    "expires_at",
+    "revoked_at",
+    "last_used_at",
+    "user__username",
+    "user__full_name",
+    "user__is_active",
+    "user__is_staff",
+    "user__is_superuser",
+    "user__roles_version",
+)
+
+
 def user_for_token(raw: str) -> User | None:
     """The active user a raw bearer token belongs to, or None."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(raw)).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .only(*_TOKEN_FIELDS)
+        .filter(digest=ApiToken.digest_of(raw))
+        .first()
+    )
     now = timezone.now()
     if token is None or not token.is_usable(now):
         return None

@@ -1,6 +1,7 @@
 """People, departments, who may do what where, API tokens and the audit log."""
 
 import hashlib
+import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -41,6 +42,10 @@ class User(AbstractUser):
     )
     failed_login_count = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # A new value with every change to the user's role assignments, written in the change's
+    # transaction: a process may keep the assignments it read under this value. Never
+    # reused, so assignments read inside a transaction that rolled back match nothing.
+    roles_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("用户 user")

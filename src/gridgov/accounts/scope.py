@@ -6,11 +6,13 @@ without a matching assignment, anonymous or disabled users, unknown roles and ro
 a region see nothing: every path fails closed.
 """
 
+import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 
 from gridgov.accounts.roles import ALL_PERMISSIONS, permissions_of
@@ -19,10 +21,23 @@ from gridgov.regions.codes import ancestor_codes, within_q
 _NOTHING = Q(pk__in=[])
 
 
+# Each process keeps the assignments it read per user and `roles_version`: the user row is
+# read afresh with every request (session or token), so a changed role is seen at once.
+_HELD_USERS = 20_000
+_held: dict[int, tuple[uuid.UUID, list]] = {}
+
+
 def _current_assignments(user) -> list:
-    """The user's current role assignments, loaded once per user object (per request)."""
+    """The user's current role assignments, loaded once per user object (per request), and
+    asked of the database only when they changed since this process last read them."""
     cached = getattr(user, "_gridgov_assignments", None)
-    if cached is None:
+    if cached is not None:
+        return cached
+    version = getattr(user, "roles_version", None)
+    held = _held.get(user.pk)
+    if held is not None and version is not None and held[0] == version:
+        cached = held[1]
+    else:
         from gridgov.accounts.models import RoleAssignment
 
         cached = list(
@@ -30,13 +45,54 @@ def _current_assignments(user) -> list:
                 "department"
             )
         )
-        user._gridgov_assignments = cached
+        if version is not None:
+            if len(_held) >= _HELD_USERS:
+                _held.clear()
+            _held[user.pk] = (version, cached)
+    user._gridgov_assignments = cached
     return cached
 
 
 def forget_assignments(user) -> None:
     """Drop the per-object cache after the user's assignments change."""
     user.__dict__.pop("_gridgov_assignments", None)
+    _held.pop(user.pk, None)
+
+
+def forget_all_assignments() -> None:
+    """Drop every user's assignments held by this process (tests roll their changes back)."""
+    _held.clear()
+
+
+def _roles_changed(sender, instance, **kwargs) -> None:
+    from gridgov.accounts.models import User
+
+    version = uuid.uuid4()
+    User.objects.filter(pk=instance.user_id).update(roles_version=version)
+    if "user" in instance._state.fields_cache:  # the caller's own object of that user
+        instance.user.roles_version = version
+    _held.pop(instance.user_id, None)
+
+
+def _read_at_sign_in(sender, request, user, **kwargs) -> None:
+    _current_assignments(user)
+
+
+def connect_signals() -> None:
+    """Every save or delete of a role assignment, from an action or the admin, gives the
+    user a new `roles_version`. (No code changes assignments with bulk updates.) Signing in
+    reads the person's roles for this process: their first page needs them anyway."""
+    from django.contrib.auth.signals import user_logged_in
+
+    from gridgov.accounts.models import RoleAssignment
+
+    user_logged_in.connect(_read_at_sign_in, dispatch_uid="gridgov.accounts.scope.sign_in")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _roles_changed,
+            sender=RoleAssignment,
+            dispatch_uid=f"gridgov.accounts.scope.roles_changed.{signal}",
+        )
 
 
 def _check_permission_name(permission: str) -> None:

@@ -10,13 +10,14 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
 from gridgov.accounts import audit
 from gridgov.accounts.actions import home_region
 from gridgov.accounts.scope import assignments_with, has_permission
-from gridgov.cases import calendar, deadlines, holidays, notifications
+from gridgov.cases import calendar, configuration, deadlines, holidays, notifications
 from gridgov.cases.choices import (
     LEVEL_FOR_CODE_LENGTH,
     OPEN_STATES,
@@ -34,28 +35,29 @@ from gridgov.regions.models import Region
 DUPLICATE_RADIUS_METRES = 200
 RESIDENT_SOURCES = (Source.RESIDENT_WEB, Source.RESIDENT_OPEN311)
 DUPLICATE_DAYS = 7
+DUPLICATE_OFFERS = 5  # nearest candidates offered for merging
 _METRES_PER_DEGREE = 111_320  # of latitude; of longitude, times cos(latitude)
 _EARTH_RADIUS_METRES = 6_371_000
 
 
-def _grid_for(grid: Region | None, latitude: float | None, longitude: float | None) -> Region:
-    """The grid the worker chose, or the one containing the point."""
+def _grid_for(grid: Region | None, latitude: float | None, longitude: float | None) -> tuple:
+    """(id, code) of the grid the worker chose, or of the one containing the point (from
+    the locator's memory: no query)."""
     if grid is not None:
         if grid.level != "grid":
             raise ValidationError({"grid": "必须选择一个网格 Choose a grid."})
-        return grid
+        return grid.pk, grid.code
     if latitude is None or longitude is None:
         raise ValidationError({"grid": "请选择网格或给出位置 Choose a grid or give the location."})
-    code = geometry.locate(latitude, longitude)
-    found = Region.objects.filter(code=code, level="grid").first() if code else None
-    if found is None:
+    found = geometry.locate_region(latitude, longitude)
+    if found is None or found.level != "grid":
         raise ValidationError(
             {
                 "latitude": "该位置不在任何网格内，请选择网格 The location is not inside any "
                 "grid: choose the grid."
             }
         )
-    return found
+    return found.pk, found.code
 
 
 def _reporting_level(actor, grid_code: str) -> str:
@@ -74,17 +76,38 @@ def _reporting_level(actor, grid_code: str) -> str:
 
 
 def _category(value) -> Category:
-    if isinstance(value, Category):
-        category = value
-    else:
-        category = Category.objects.select_related("parent").filter(code=value).first()
+    category = value if isinstance(value, Category) else configuration.category(value)
     if category is None or not category.is_active:
         raise ValidationError({"category": "未知或停用的类别 Unknown or retired category."})
     return category
 
 
-@transaction.atomic
-def report_event(
+def report_event(*, actor, uuid: uuid_module.UUID, **details) -> tuple[Event, bool]:
+    """上报: take in a new event; returns (event, created). `actor` is None for a resident
+    without an account (source resident_web or resident_open311).
+
+    The grid comes from the location when none is chosen. The event starts at the
+    reporting unit (a grid worker's grid, a township centre's hotline desk), with its
+    acceptance deadline from the rules. The client's UUID is unique in the database, so a
+    retry after a lost response returns the first event instead of a twin. `details` are
+    the event's fields, as `_take_in` names them.
+    """
+    try:
+        # No lookup first: a replay is rare, and its INSERT fails on the unique UUID. Outside
+        # a caller's transaction this is BEGIN … COMMIT with no savepoint; the transaction
+        # rolls back and the first event answers.
+        with transaction.atomic():
+            return _take_in(actor=actor, uuid=uuid, **details), True
+    except IntegrityError:
+        # A retry, or another request with the same UUID that won the race: answer with
+        # the first event.
+        existing = Event.objects.filter(uuid=uuid).first()
+        if existing is None:
+            raise
+        return replayed(actor, existing), False
+
+
+def _take_in(
     *,
     actor,
     uuid: uuid_module.UUID,
@@ -102,25 +125,16 @@ def report_event(
     reporter_phone: str = "",
     is_urgent: bool = False,
     is_long_standing: bool = False,
-) -> tuple[Event, bool]:
-    """上报: take in a new event; returns (event, created). `actor` is None for a resident
-    without an account (source resident_web or resident_open311).
-
-    The grid comes from the location when none is chosen. The event starts at the
-    reporting unit (a grid worker's grid, a township centre's hotline desk), with its
-    acceptance deadline from the rules. The client's UUID is unique in the database, so a
-    retry after a lost response returns the first event instead of a twin.
-    """
-    existing = Event.objects.filter(uuid=uuid).first()
-    if existing is not None:
-        return _replayed(actor, existing), False
-    grid = _grid_for(grid, latitude, longitude)
+) -> Event:
+    """Check, place, time and write a new event with its first step, audit entry and
+    notifications (inside report_event's transaction)."""
+    grid_id, grid_code = _grid_for(grid, latitude, longitude)
     if actor is None:
         # A resident without an account (the public page, Open311): their request goes to
         # the grid it is in, like any other report.
         if source not in RESIDENT_SOURCES:
             raise PermissionDenied("report")
-    elif not has_permission(actor, "cases.report", grid.code):
+    elif not has_permission(actor, "cases.report", grid_code):
         raise PermissionDenied("report")
     now = timezone.now()
     event = Event(
@@ -130,11 +144,12 @@ def report_event(
         category=_category(category),
         urgency=urgency,
         emergency_grade=emergency_grade,
+        # Without a point the grid was chosen: its centre stands for the place.
         latitude=latitude if latitude is not None else grid.centroid_lat,
         longitude=longitude if longitude is not None else grid.centroid_lon,
         address=address,
-        grid=grid,
-        region_code=grid.code,
+        grid_id=grid_id,
+        region_code=grid_code,
         source=source,
         reporter=actor,
         reporter_name=reporter_name,
@@ -143,7 +158,7 @@ def report_event(
         is_long_standing=is_long_standing,
         reported_at=now,
     )
-    event.origin_level = _reporting_level(actor, grid.code)
+    event.origin_level = _reporting_level(actor, grid_code)
     event.place_at(event.origin_level)
     # The grid, category and reporter were looked up above; the database checks the rest.
     event.full_clean(
@@ -152,16 +167,8 @@ def report_event(
         validate_constraints=False,
     )
     deadlines.start(event, deadlines.ACCEPT, now)
-    try:
-        with transaction.atomic():
-            event.save()
-    except IntegrityError:
-        # Another request with the same UUID won the race: answer with its event.
-        existing = Event.objects.filter(uuid=uuid).first()
-        if existing is None:
-            raise
-        return _replayed(actor, existing), False
-    EventStep.objects.create(
+    event.save()
+    step = EventStep.objects.create(
         event=event,
         action="report",
         actor=actor,
@@ -172,6 +179,7 @@ def report_event(
         details={"source": source},
         created_at=now,
     )
+    event.first_step = step  # the whole timeline so far: whoever shows it need not ask
     audit.record(
         actor=actor,
         action="cases.report",
@@ -191,14 +199,20 @@ def report_event(
             ],
         ),
     )
-    staff = [u for u in notifications.unit_users(event.holder_code, "cases.accept") if u != actor]
+    staff = [
+        user_id
+        for user_id in notifications.unit_user_ids(event.holder_code, "cases.accept")
+        if actor is None or user_id != actor.pk
+    ]
     notifications.notify(
         staff, event, NotificationKind.ASSIGNMENT, f"新事件待受理 New event: {event.title}"
     )
-    return event, True
+    return event
 
 
-def _replayed(actor, event: Event) -> Event:
+def replayed(actor, event: Event) -> Event:
+    """The answer to a report whose UUID is already taken: the first event, for whoever may
+    see it (404 for anyone else)."""
     if actor is None and event.reporter_id is None and event.source in RESIDENT_SOURCES:
         return event  # the resident's own retry: the UUID came from their page
     # Someone else's UUID: say nothing about a record the actor may not see.
@@ -219,6 +233,20 @@ def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * _EARTH_RADIUS_METRES * math.asin(math.sqrt(a))
 
 
+# Locating the events offered for merging needs their position besides the summary.
+_OFFERED_FIELDS = (*Event.SUMMARY_FIELDS, "latitude", "longitude")
+
+
+def _flat_distance(latitude: float, longitude: float) -> RawSQL:
+    """Squared flat distance from a point, for ordering (one SQL expression: the ORM's
+    arithmetic costs more to build than the query costs to run)."""
+    east = max(math.cos(math.radians(latitude)), 0.01)
+    return RawSQL(
+        "(latitude - %s) * (latitude - %s) + (longitude - %s) * (longitude - %s) * %s",
+        (latitude, latitude, longitude, longitude, east * east),
+    ).asc()
+
+
 def nearby_open_events(
     *,
     category: Category,
@@ -228,29 +256,39 @@ def nearby_open_events(
     actor=None,
     radius: float = DUPLICATE_RADIUS_METRES,
     days: int = DUPLICATE_DAYS,
+    limit: int = 1000,
 ) -> list[Event]:
     """Open events of the category within `radius` metres and `days` days of a moment,
-    nearest first. A bounding box on the indexed columns narrows the rows; the exact
-    distance is computed here."""
+    nearest first, at most `limit` of them. A bounding box on the indexed columns narrows
+    the rows, the database orders them by flat distance (the same order at this scale) and
+    the exact distance is computed here."""
     dlat = radius / _METRES_PER_DEGREE
     dlon = radius / (_METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
     events = Event.objects.visible_to(actor) if actor is not None else Event.objects.all()
-    candidates = events.select_related("category").filter(
-        category=category,
-        state__in=[s for s in OPEN_STATES if s != State.MERGED],
-        reported_at__gte=around - timedelta(days=days),
-        reported_at__lte=around + timedelta(days=days),
-        latitude__range=(latitude - dlat, latitude + dlat),
-        longitude__range=(longitude - dlon, longitude + dlon),
+    candidates = (
+        events.filter(
+            category=category,
+            state__in=[s for s in OPEN_STATES if s != State.MERGED],
+            reported_at__gte=around - timedelta(days=days),
+            reported_at__lte=around + timedelta(days=days),
+            latitude__range=(latitude - dlat, latitude + dlat),
+            longitude__range=(longitude - dlon, longitude + dlon),
+        )
+        .order_by(_flat_distance(latitude, longitude), "id")
+        .only(*_OFFERED_FIELDS)[:limit]
     )
-    measured = [
-        (distance_metres(latitude, longitude, e.latitude, e.longitude), e) for e in candidates
-    ]
-    return [event for distance, event in sorted(measured, key=lambda m: m[0]) if distance <= radius]
+    measured = []
+    for event in candidates:
+        event.category = category  # the one asked about: no join needed
+        metres = distance_metres(latitude, longitude, event.latitude, event.longitude)
+        if metres <= radius:
+            measured.append((metres, event.pk, event))
+    return [event for _metres, _pk, event in sorted(measured)]
 
 
 def possible_duplicates(event: Event, *, actor=None) -> list[Event]:
-    """Open events that may be the same matter as `event`, to offer for merging."""
+    """The nearest open events that may be the same matter as `event`, to offer for
+    merging (a handful: the one it is will be among the nearest)."""
     if event.latitude is None or event.longitude is None:
         return []
     return [
@@ -261,9 +299,10 @@ def possible_duplicates(event: Event, *, actor=None) -> list[Event]:
             longitude=event.longitude,
             around=event.reported_at,
             actor=actor,
+            limit=DUPLICATE_OFFERS + 1,  # the event itself may be among them
         )
         if other.pk != event.pk
-    ]
+    ][:DUPLICATE_OFFERS]
 
 
 # --- The calendar ----------------------------------------------------------------------------

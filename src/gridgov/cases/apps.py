@@ -10,3 +10,7 @@ class CasesConfig(AppConfig):
         from gridgov.accounts.masking import SENSITIVE_FIELDS, mask_phone
 
         SENSITIVE_FIELDS.setdefault("reporter_phone", mask_phone)
+
+        from gridgov.cases import configuration
+
+        configuration.connect_signals()

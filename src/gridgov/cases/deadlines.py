@@ -89,19 +89,11 @@ def default_limits(level: str, urgency: str) -> Limits:
 
 def limits_for(category, level: str, urgency: str) -> Limits:
     """The rule for this category (or its parent, or the default rule) at this level and
-    urgency, in one query."""
-    from gridgov.cases.models import DeadlineRule
+    urgency; the rules are held in memory (`cases.configuration`)."""
+    from gridgov.cases import configuration
 
-    lineage = category.lineage()
-    rules = list(
-        DeadlineRule.objects.filter(
-            Q(category__in=[c.pk for c in lineage]) | Q(category__isnull=True),
-            level=level,
-            urgency=urgency,
-        )
-    )
-    order = [c.pk for c in lineage] + [None]
-    rules.sort(key=lambda rule: order.index(rule.category_id))
+    lineage = [category.pk, category.parent_id] if category.parent_id else [category.pk]
+    rules = configuration.rules_for(lineage, level, urgency)
     if not rules:
         return default_limits(level, urgency)
     rule = rules[0]

@@ -436,6 +436,27 @@ class Event(models.Model):
     objects = EventQuerySet.as_manager()
     scope_field = "region_code"
 
+    # What a list of events shows (the API's summaries, the duplicates offered for merging):
+    # such lists read these columns and leave the rest in the database.
+    SUMMARY_FIELDS = (
+        "uuid",
+        "tracking_code",
+        "title",
+        "category",
+        "urgency",
+        "state",
+        "level",
+        "region_code",
+        "holder_code",
+        "lead_department",
+        "card",
+        "accept_due",
+        "handle_due",
+        "verify_due",
+        "reported_at",
+        "version",
+    )
+
     class Meta:
         verbose_name = _("事件 event")
         verbose_name_plural = _("事件 events")
@@ -451,8 +472,14 @@ class Event(models.Model):
                 condition=Q(state__in=OPEN_STATES),
                 name="event_open_region",
             ),
-            # Duplicate detection: same category, recent.
             models.Index(fields=["category", "reported_at"], name="event_category_reported"),
+            # Duplicate detection on intake: open events of the category in a band of
+            # latitude; years of closed events stay out of it.
+            models.Index(
+                fields=["category", "latitude"],
+                condition=Q(state__in=OPEN_STATES),
+                name="event_open_category_latitude",
+            ),
             # Supervision sweeps: partial indexes hold only the rows a sweep can still claim,
             # so they stay small however many closed events the table holds.
             models.Index(
@@ -505,7 +532,10 @@ class Event(models.Model):
         return self.assignments.filter(state__in=ACTIVE_ASSIGNMENT_STATES)
 
     def clean(self) -> None:
-        if self.grid_id and self.grid.level != "grid":
+        # The grid's level is checked when the grid is at hand; intake sets only `grid_id`,
+        # for a grid its locator found (and checked) in memory.
+        grid = self._state.fields_cache.get("grid")
+        if grid is not None and grid.level != "grid":
             raise ValidationError({"grid": _("必须选择一个网格 Choose a grid.")})
         if self.category_id and self.category.needs_emergency_grade and not self.emergency_grade:
             raise ValidationError(

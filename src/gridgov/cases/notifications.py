@@ -20,16 +20,25 @@ def _roles_with(permission: str) -> list[str]:
     return [role for role, granted in PERMISSIONS.items() if permission in granted]
 
 
+def unit_user_ids(code: str, permission: str) -> list[int]:
+    """The ids of the active people whose role at exactly this region grants `permission`
+    (the staff of one grid, village, township centre or county centre)."""
+    return list(
+        RoleAssignment.objects.filter(
+            region_code=code,
+            role__in=_roles_with(permission),
+            department__isnull=True,
+            ended_at__isnull=True,
+            user__is_active=True,
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
 def unit_users(code: str, permission: str) -> list[User]:
-    """The active people whose role at exactly this region grants `permission` (the staff
-    of one grid, village, township centre or county centre)."""
-    user_ids = RoleAssignment.objects.filter(
-        region_code=code,
-        role__in=_roles_with(permission),
-        department__isnull=True,
-        ended_at__isnull=True,
-    ).values("user_id")
-    return list(User.objects.filter(pk__in=user_ids, is_active=True))
+    """The active people whose role at exactly this region grants `permission`."""
+    return list(User.objects.filter(pk__in=unit_user_ids(code, permission)))
 
 
 def department_users(department_ids: Iterable[int]) -> list[User]:
@@ -67,14 +76,17 @@ def approvers_of(event: Event) -> list[User]:
     return nearest_users(units_above(event, event.level), "cases.dispatch")
 
 
-def notify(users: Iterable[User | None], event: Event, kind: str, text: str) -> list[Notification]:
-    """Put a message in each user's inbox (once per user) and queue the outbound copies."""
+def notify(
+    users: Iterable[User | int | None], event: Event, kind: str, text: str
+) -> list[Notification]:
+    """Put a message in each user's inbox (once per user; users or their ids) and queue
+    the outbound copies."""
     now = timezone.now()
-    unique = {user.pk: user for user in users if user is not None}
+    user_ids = dict.fromkeys(getattr(user, "pk", user) for user in users if user is not None)
     rows = Notification.objects.bulk_create(
         [
-            Notification(user=user, event=event, kind=kind, text=text[:300], created_at=now)
-            for user in unique.values()
+            Notification(user_id=user_id, event=event, kind=kind, text=text[:300], created_at=now)
+            for user_id in user_ids
         ]
     )
     # bulk_create returns the ids on PostgreSQL and on SQLite ≥ 3.35 (RETURNING).

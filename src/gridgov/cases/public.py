@@ -419,9 +419,7 @@ def submit(
     existing = Event.objects.filter(uuid=uuid).first()
     if existing is not None:
         # A resend after a lost answer: the first request, without using up the limit.
-        return actions.report_event(
-            actor=None, uuid=uuid, title=title, category=chosen, source=source
-        )
+        return actions.replayed(None, existing), False
     # Photos are checked (and re-encoded) before anything is stored or counted.
     prepared_photos = prepare_photos(photos)
     grid, latitude, longitude = _location(village, latitude, longitude, address)

@@ -112,10 +112,11 @@ def bucket_conditions(user) -> dict[str, Q]:
     return {key: q for key, parts in conditions.items() if (q := _any(parts)) is not None}
 
 
-def worklist(user, bucket: str | None = None) -> QuerySet[Event]:
+def worklist(user, bucket: str | None = None, conditions=None) -> QuerySet[Event]:
     """The user's events to act on (in one bucket, or all), overdue first, then by the
-    deadline that comes soonest. Each event carries `bucket` and `due`."""
-    conditions = bucket_conditions(user)
+    deadline that comes soonest. Each event carries `bucket` and `due`. (`conditions`:
+    the user's `bucket_conditions`, when the caller has them already.)"""
+    conditions = bucket_conditions(user) if conditions is None else conditions
     if bucket is not None:
         conditions = {bucket: conditions[bucket]} if bucket in conditions else {}
     if not conditions:
@@ -132,9 +133,9 @@ def worklist(user, bucket: str | None = None) -> QuerySet[Event]:
     )
 
 
-def counts(user) -> dict[str, int]:
+def counts(user, conditions=None) -> dict[str, int]:
     """How many events wait in each of the user's buckets (one query)."""
-    conditions = bucket_conditions(user)
+    conditions = bucket_conditions(user) if conditions is None else conditions
     if not conditions:
         return {}
     totals = Event.objects.filter(_any(list(conditions.values()))).aggregate(

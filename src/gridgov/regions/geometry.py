@@ -6,6 +6,7 @@ when region geometry changes (a version number kept in the cache, so every worke
 """
 
 import threading
+from typing import NamedTuple
 
 from django.core.cache import cache
 from shapely import STRtree, from_geojson, points
@@ -40,23 +41,36 @@ def to_geojson(geometry, precision: int = 6) -> dict:
     return mapping(shapely.set_precision(geometry, 10**-precision))
 
 
+class Found(NamedTuple):
+    """A region the locator found: enough to file something under it without a query."""
+
+    pk: int
+    code: str
+    level: str
+
+
 class Locator:
     """An in-memory index of region polygons answering "which grid is this point in?"."""
 
-    def __init__(self, regions: list[tuple[str, str, dict]]):
+    def __init__(self, regions: list[tuple[int, str, str, dict]]):
         # Deepest first, so a grid wins over the village that contains it.
-        regions = sorted(regions, key=lambda item: -len(item[0]))
-        self.codes = [code for code, _level, _geometry in regions]
+        regions = sorted(regions, key=lambda item: -len(item[1]))
+        self.found = [Found(pk, code, level) for pk, code, level, _geometry in regions]
         import json
 
-        self.shapes = [from_geojson(json.dumps(geometry)) for _c, _l, geometry in regions]
+        self.shapes = [from_geojson(json.dumps(geometry)) for *_row, geometry in regions]
         self.tree = STRtree(self.shapes)
+
+    def locate_region(self, lat: float, lon: float) -> Found | None:
+        """The deepest region containing the point, or None."""
+        point = points(lon, lat)
+        candidates = sorted(self.tree.query(point, predicate="intersects"))
+        return self.found[candidates[0]] if len(candidates) else None
 
     def locate(self, lat: float, lon: float) -> str | None:
         """The code of the deepest region containing the point, or None."""
-        point = points(lon, lat)
-        candidates = sorted(self.tree.query(point, predicate="intersects"))
-        return self.codes[candidates[0]] if len(candidates) else None
+        found = self.locate_region(lat, lon)
+        return found.code if found else None
 
 
 _lock = threading.Lock()
@@ -74,7 +88,7 @@ def locator() -> Locator:
 
             rows = list(
                 Region.objects.filter(level__in=_LOOKUP_LEVELS, geometry__isnull=False)
-                .values_list("code", "level", "geometry")
+                .values_list("pk", "code", "level", "geometry")
                 .iterator(chunk_size=2000)
             )
             _cached = (version, Locator(rows))
@@ -84,3 +98,8 @@ def locator() -> Locator:
 def locate(lat: float, lon: float) -> str | None:
     """The code of the grid (or village) containing the point; None outside every polygon."""
     return locator().locate(lat, lon)
+
+
+def locate_region(lat: float, lon: float) -> Found | None:
+    """The grid (or village) containing the point, as `Found`; None outside every polygon."""
+    return locator().locate_region(lat, lon)

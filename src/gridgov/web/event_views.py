@@ -67,11 +67,12 @@ def _forbidden(request, message: str):
 def worklist_page(request):
     """工作台: what waits for me, one tab per kind of work, overdue first."""
     now = timezone.now()
-    totals = worklist.counts(request.user)
+    conditions = worklist.bucket_conditions(request.user)
+    totals = worklist.counts(request.user, conditions)
     bucket = request.GET.get("bucket") or ""
     if bucket not in totals:
         bucket = ""
-    events = worklist.worklist(request.user, bucket or None)
+    events = worklist.worklist(request.user, bucket or None, conditions)
     page = _page(request, pages.with_list_relations(events))
     tabs = [("", _("全部"), sum(totals.values()))] + [
         (b.key, b.label, totals[b.key]) for b in worklist.BUCKETS if b.key in totals
