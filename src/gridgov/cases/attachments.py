@@ -266,19 +266,29 @@ def store_then_save(instance, data: bytes, save):
     return result
 
 
-def _save(actor, attachment: Attachment) -> Attachment:
-    """Insert the row (or find the twin a concurrent request inserted), write the timeline
-    step and the audit entry."""
+def saved_or_twin(row, **owner):
+    """Insert a file's row; None when it went in. If a concurrent request inserted its twin
+    first (the same UUID, or the same content for the same `owner`), that twin instead."""
+    model = type(row)
     try:
         with transaction.atomic():
-            attachment.save()
+            row.save()
+        return None
     except IntegrityError:
         twin = (
-            Attachment.objects.filter(uuid=attachment.uuid).first()
-            or Attachment.objects.filter(event=attachment.event, sha256=attachment.sha256).first()
+            model.objects.filter(uuid=row.uuid).first()
+            or model.objects.filter(sha256=row.sha256, **owner).first()
         )
         if twin is None:
             raise
+        return twin
+
+
+def _save(actor, attachment: Attachment) -> Attachment:
+    """Insert the row (or find the twin a concurrent request inserted), write the timeline
+    step and the audit entry."""
+    twin = saved_or_twin(attachment, event=attachment.event)
+    if twin is not None:
         return _replayed(actor, twin, attachment.event)
     if attachment.step is None:
         event = attachment.event

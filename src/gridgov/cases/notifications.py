@@ -20,25 +20,26 @@ def _roles_with(permission: str) -> list[str]:
     return [role for role, granted in PERMISSIONS.items() if permission in granted]
 
 
-def unit_user_ids(code: str, permission: str) -> list[int]:
-    """The ids of the active people whose role at exactly this region grants `permission`
-    (the staff of one grid, village, township centre or county centre)."""
-    return list(
-        RoleAssignment.objects.filter(
-            region_code=code,
-            role__in=_roles_with(permission),
-            department__isnull=True,
-            ended_at__isnull=True,
-            user__is_active=True,
-        )
-        .values_list("user_id", flat=True)
-        .distinct()
+def _unit_assignments(code: str, permission: str):
+    """The current assignments at exactly this region whose role grants `permission`, of
+    active people (the staff of one grid, village, township centre or county centre)."""
+    return RoleAssignment.objects.filter(
+        region_code=code,
+        role__in=_roles_with(permission),
+        department__isnull=True,
+        ended_at__isnull=True,
+        user__is_active=True,
     )
 
 
+def unit_user_ids(code: str, permission: str) -> list[int]:
+    """The ids of the unit's staff holding `permission`."""
+    return list(_unit_assignments(code, permission).values_list("user_id", flat=True).distinct())
+
+
 def unit_users(code: str, permission: str) -> list[User]:
-    """The active people whose role at exactly this region grants `permission`."""
-    return list(User.objects.filter(pk__in=unit_user_ids(code, permission)))
+    """The unit's staff holding `permission` (one query)."""
+    return list(User.objects.filter(pk__in=_unit_assignments(code, permission).values("user_id")))
 
 
 def department_users(department_ids: Iterable[int]) -> list[User]:

@@ -303,16 +303,8 @@ def _photo_replayed(actor, existing: VisitPhoto, visit: Visit) -> VisitPhoto:
 
 def _save_photo(actor, photo: VisitPhoto) -> VisitPhoto:
     """Insert the row (or find the twin a concurrent request inserted) and audit it."""
-    try:
-        with transaction.atomic():
-            photo.save()
-    except IntegrityError:
-        twin = (
-            VisitPhoto.objects.filter(uuid=photo.uuid).first()
-            or VisitPhoto.objects.filter(visit=photo.visit, sha256=photo.sha256).first()
-        )
-        if twin is None:
-            raise
+    twin = attachments.saved_or_twin(photo, visit=photo.visit)
+    if twin is not None:
         return _photo_replayed(actor, twin, photo.visit)
     audit.record(
         actor=actor,
