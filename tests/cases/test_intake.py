@@ -156,3 +156,29 @@ def test_duplicates_are_of_the_same_category_open_and_recent(clock, grid_1, stor
     assert old not in found and closed not in found
     # Nothing is offered that the person deciding cannot see.
     assert actions.possible_duplicates(new, actor=user("worker_b")) == []
+
+
+def test_the_nearest_duplicates_one_may_see_are_offered_past_nearer_ones_one_may_not(clock, grid_1):
+    # Six reports of grid 2's worker lie nearer, just across the grid's edge; the grid 1
+    # worker still gets the one of their own grid, further off, and nothing of grid 2.
+    neighbour = Region.objects.get(code=personas.GRID_2)
+    spot = (grid_1.centroid_lat, grid_1.centroid_lon)
+
+    def reported(actor, grid, metres):
+        event, _created = actions.report_event(
+            actor=user(actor),
+            uuid=uuid.uuid4(),
+            title="道路积水",
+            category="dispute.neighbour",
+            grid=grid,
+            latitude=spot[0] + metres * _METRES,
+            longitude=spot[1],
+        )
+        return event
+
+    for metres in (10, 20, 30, 40, 50, 60):
+        reported("worker_b", neighbour, metres)
+    own = reported("worker_a", grid_1, 150)
+    new = reported("worker_a", grid_1, 0)
+    assert actions.possible_duplicates(new, actor=user("worker_a")) == [own]
+    assert len(actions.possible_duplicates(new)) == actions.DUPLICATE_OFFERS

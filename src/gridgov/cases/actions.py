@@ -9,7 +9,7 @@ import uuid as uuid_module
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -27,10 +27,11 @@ from gridgov.cases.choices import (
     State,
     Urgency,
 )
-from gridgov.cases.models import CalendarDay, Category, Event, EventStep
+from gridgov.cases.models import CalendarDay, Category, Event, EventQuerySet, EventStep
 from gridgov.cases.workflow import PermissionDenied
 from gridgov.regions import geometry
 from gridgov.regions.models import Region
+from gridgov.statements import Columns, fetch
 
 DUPLICATE_RADIUS_METRES = 200
 RESIDENT_SOURCES = (Source.RESIDENT_WEB, Source.RESIDENT_OPEN311)
@@ -235,6 +236,22 @@ def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 
 # Locating the events offered for merging needs their position besides the summary.
 _OFFERED_FIELDS = (*Event.SUMMARY_FIELDS, "latitude", "longitude")
+_SEARCHED_STATES = tuple(state for state in OPEN_STATES if state != State.MERGED)
+_OFFERED = Columns(Event, "candidate", _OFFERED_FIELDS)
+# Every report runs this search, so it is written out once (gridgov.statements): a bounding
+# box on the partial index of open events by category and latitude, nearest first by flat
+# distance (the same order as the true one at this scale).
+_NEARBY_SQL = (
+    f'SELECT {_OFFERED.sql} FROM "{_OFFERED.table}" candidate '
+    'WHERE candidate."category_id" = %s '
+    f'AND candidate."state" IN ({", ".join(["%s"] * len(_SEARCHED_STATES))}) '
+    'AND candidate."reported_at" >= %s AND candidate."reported_at" <= %s '
+    'AND candidate."latitude" >= %s AND candidate."latitude" <= %s '
+    'AND candidate."longitude" >= %s AND candidate."longitude" <= %s '
+    'ORDER BY (candidate."latitude" - %s) * (candidate."latitude" - %s) '
+    '+ (candidate."longitude" - %s) * (candidate."longitude" - %s) * %s, candidate."id" '
+    "LIMIT %s"
+)
 
 
 def _flat_distance(latitude: float, longitude: float) -> RawSQL:
@@ -245,6 +262,37 @@ def _flat_distance(latitude: float, longitude: float) -> RawSQL:
         "(latitude - %s) * (latitude - %s) + (longitude - %s) * (longitude - %s) * %s",
         (latitude, latitude, longitude, longitude, east * east),
     ).asc()
+
+
+def _in_box(
+    *, category: Category, latitude: float, longitude: float, box, period, limit: int
+) -> list[Event]:
+    """The `limit` open events of the category in the box and period nearest to the point,
+    whoever may see them (`box`: (south, north), (west, east); `period`: first and last
+    moment)."""
+    (south, north), (west, east) = box
+    stretch = max(math.cos(math.radians(latitude)), 0.01)  # a degree east is shorter
+    adapt = connection.ops.adapt_datetimefield_value  # what the ORM would send
+    rows = fetch(
+        _NEARBY_SQL,
+        [
+            category.pk,
+            *_SEARCHED_STATES,
+            adapt(period[0]),
+            adapt(period[1]),
+            south,
+            north,
+            west,
+            east,
+            latitude,
+            latitude,
+            longitude,
+            longitude,
+            stretch * stretch,
+            limit,
+        ],
+    )
+    return [_OFFERED.instance(row) for row in rows]
 
 
 def nearby_open_events(
@@ -259,24 +307,39 @@ def nearby_open_events(
     limit: int = 1000,
 ) -> list[Event]:
     """Open events of the category within `radius` metres and `days` days of a moment,
-    nearest first, at most `limit` of them. A bounding box on the indexed columns narrows
-    the rows, the database orders them by flat distance (the same order at this scale) and
-    the exact distance is computed here."""
+    nearest first, at most `limit` of them, among those `actor` may see (everyone's without
+    an actor). A bounding box on the indexed columns narrows the rows, the database orders
+    them by flat distance and the exact distance is computed here."""
     dlat = radius / _METRES_PER_DEGREE
     dlon = radius / (_METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
-    events = Event.objects.visible_to(actor) if actor is not None else Event.objects.all()
-    candidates = (
-        events.filter(
-            category=category,
-            state__in=[s for s in OPEN_STATES if s != State.MERGED],
-            reported_at__gte=around - timedelta(days=days),
-            reported_at__lte=around + timedelta(days=days),
-            latitude__range=(latitude - dlat, latitude + dlat),
-            longitude__range=(longitude - dlon, longitude + dlon),
-        )
-        .order_by(_flat_distance(latitude, longitude), "id")
-        .only(*_OFFERED_FIELDS)[:limit]
+    box = ((latitude - dlat, latitude + dlat), (longitude - dlon, longitude + dlon))
+    period = (around - timedelta(days=days), around + timedelta(days=days))
+    candidates = _in_box(
+        category=category,
+        latitude=latitude,
+        longitude=longitude,
+        box=box,
+        period=period,
+        limit=limit,
     )
+    if actor is not None and not all(
+        has_permission(actor, EventQuerySet.view_permission, event.region_code)
+        for event in candidates
+    ):
+        # Some lie outside the actor's regions (across the grid's edge, say): the database
+        # applies the whole of their scope instead, departments' cases included.
+        candidates = (
+            Event.objects.visible_to(actor)
+            .filter(
+                category=category,
+                state__in=_SEARCHED_STATES,
+                reported_at__range=period,
+                latitude__range=box[0],
+                longitude__range=box[1],
+            )
+            .order_by(_flat_distance(latitude, longitude), "id")
+            .only(*_OFFERED_FIELDS)[:limit]
+        )
     measured = []
     for event in candidates:
         event.category = category  # the one asked about: no join needed
