@@ -1,8 +1,10 @@
-"""Fixtures for the register's tests: calling the API as a persona, JSON in and out."""
+"""Fixtures for the register's tests: calling the API as a persona, JSON in and out; an
+import checked in one process or in two."""
 
 import pytest
 from django.test import Client
 
+from gridgov.registry import imports
 from gridgov.testing.personas import persona
 
 
@@ -40,3 +42,16 @@ def error_fields():
         return {error["field"] for error in response.json()["errors"]}
 
     return fields
+
+
+@pytest.fixture(params=["one process", "two processes"])
+def either_process(request, monkeypatch):
+    """Run the test twice: with the file checked in the importing process, and as a large
+    file is on SQLite, in a second process (here from the first row on, whatever the
+    database, in chunks of two rows, so that rows of one household and duplicates fall in
+    different chunks)."""
+    if request.param == "two processes":
+        monkeypatch.setattr(imports, "PARALLEL_ROWS", 1)
+        monkeypatch.setattr(imports, "PARALLEL_DATABASES", {"sqlite", "postgresql"})
+        monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    return request.param

@@ -26,7 +26,7 @@ from gridgov.registry.models import Household, PopulationTag, Resident, Resident
 from gridgov.testing import personas
 from gridgov.testing.spreadsheets import HEADERS, id_number, person, write_csv, write_xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_process")]
 
 GRID_1, GRID_2 = personas.GRID_1, personas.GRID_2
 

@@ -11,7 +11,7 @@ from gridgov.registry.models import Household, Resident
 from gridgov.testing import personas
 from gridgov.testing.spreadsheets import id_number, person, write_csv
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_process")]
 
 TABLES = ("registry_resident", "registry_household")
 

@@ -27,6 +27,7 @@ _SERIAL = re.compile(r"\d{1,5}(?:\.\d+)?")
 _WEIGHTS = [pow(2, 17 - position, 11) for position in range(17)]
 _CHECK_CHARACTERS = "10X98765432"
 _ALL_HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f·•]+")
+_UNSPACED = re.compile(r"\S+")  # (\s is what str.split() splits on)
 
 LIMITS = {
     "register_number": 40,
@@ -97,6 +98,8 @@ def notes(value) -> str:
 
 def name(value) -> str:
     """A person's name; the spaces Excel users put inside two-character names (张  三) go."""
+    if value.__class__ is str and _UNSPACED.fullmatch(value):
+        return _limited("name", value)  # the common case: nothing to strip or join
     words = text(value).split()
     joined = "".join(words)
     result = joined if _ALL_HAN.fullmatch(joined) else " ".join(words)

@@ -15,7 +15,9 @@ Speed: rows are read and checked in Python, in chunks; the register is read once
 (not once per row) and written with bulk statements (`bulk.py`: COPY on PostgreSQL). A
 register repeats itself, so what a cell's text means is remembered per column (see `_Plan`);
 on SQLite a file as large as the register builds the indexes it does not read by after its
-rows are in (`bulk.indexes_built_after`). docs/operations/performance.md has the figures.
+rows are in (`bulk.indexes_built_after`). A large file is read and checked in a second
+process while this one matches and writes (`_run_rows`, `child_process.py`).
+docs/operations/performance.md has the figures.
 """
 
 import os.path
@@ -23,10 +25,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,6 +41,7 @@ from gridgov.registry import cells
 from gridgov.registry.bulk import (
     Pipeline,
     Writer,
+    cycle_collector_paused,
     indexes_built_after,
     random_uuids,
     roomy_cache,
@@ -47,6 +51,7 @@ from gridgov.registry.bulk import (
 )
 from gridgov.registry.bulk_keys import PhoneNormaliser, PinyinCache
 from gridgov.registry.cells import CellError
+from gridgov.registry.child_process import can_fork, items_from_child
 from gridgov.registry.choices import AttentionLevel, RelationToHead, ResidenceStatus, Sex
 from gridgov.registry.columns import (
     CODED_WORDS,
@@ -59,6 +64,10 @@ from gridgov.registry.spreadsheets import UnreadableFile, read_table
 
 PERMISSION = "registry.import"
 CHUNK_ROWS = 5000
+PARALLEL_ROWS = 50_000  # a file this large is checked in a second process (see _run_rows)
+# …on these databases. PostgreSQL does most of an import's work in its own server process,
+# which needs the second core: a checking process there only competes with it (measured).
+PARALLEL_DATABASES = frozenset(["sqlite"])
 QUERY_BATCH = 2000
 MAX_LISTED_PROBLEMS = 10_000
 REMEMBERED_CELLS = 100_000  # answers remembered per column (a few MB at most)
@@ -67,6 +76,10 @@ NO_TAGS: frozenset[str] = frozenset()
 COMBINED_KEYS = frozenset([*CODED_WORDS, "tags"])  # see _Plan
 LEVEL_LENGTHS = (15, 12, 9, 6, 4, 2)
 ODD_DIGITS = frozenset("13579")  # the 17th digit of an ID number: odd for men
+LIVING_HERE = ResidenceStatus.LIVING_HERE.value
+# Made by the child process for a new resident's row: the person's columns as stored, a UUID.
+STORED_PERSON = "stored_person"
+NEW_UUID = "new_uuid"
 
 # Person fields a file may set; an update compares and writes these.
 PERSON_KEYS = tuple(
@@ -482,7 +495,7 @@ class Importer:
                 .filter(scope_q(self.actor, PERMISSION, field="code"))
                 .values_list("code", "id", "centroid_lat", "centroid_lon")
             }
-            with roomy_cache():
+            with roomy_cache(), cycle_collector_paused():
                 if self.commit:
                     self._commit(table, plan)
                 else:
@@ -531,23 +544,77 @@ class Importer:
             self.household_writer = Writer(Household, HOUSEHOLD_COLUMNS)
             self.tag_writer = Writer(PopulationTag, TAG_COLUMNS)
             self.move_writer = Writer(ResidentMove, MOVE_COLUMNS)
-        chunk: list[tuple[int, dict]] = []
-        for number, row in table.rows:
-            self.report.rows += 1
-            values = self._parse(number, row, plan)
-            if values is not None:
-                chunk.append((number, values))
-            if len(chunk) >= CHUNK_ROWS:
-                self._resolve(chunk)
-                chunk = []
-                if self.progress:
-                    self.progress(self.report.rows, table.estimated_rows)
-        self._resolve(chunk)
+        if (
+            table.estimated_rows >= PARALLEL_ROWS
+            and connection.vendor in PARALLEL_DATABASES
+            and can_fork()
+        ):
+            # Two cores: a child process reads and checks chunk N+1 while this one matches
+            # chunk N against the register and writes it. What needs the whole file (an ID
+            # number twice) is found in the child, which reads every row in order; what
+            # needs the register, here. Nothing is written by the child.
+            checking = partial(self._checked_chunks, table, plan, in_child=True)
+            with items_from_child(checking) as received:
+                for rows, chunk, problems, problem_count in received:
+                    self._take_over(rows, problems, problem_count)
+                    self._resolve_chunk(chunk, table)
+        else:
+            for chunk in self._checked_chunks(table, plan):
+                self._resolve_chunk(chunk, table)
         if self.report.rows == 0:
             self.report.add(Problem(0, "文件 file", "文件中没有数据行 The file has no rows."))
         self._finish_households()
         if self.progress:
             self.progress(self.report.rows, self.report.rows)
+
+    def _checked_chunks(self, table, plan, *, in_child: bool = False):
+        """The file's good rows, checked, as lists of (row number, values) of CHUNK_ROWS
+        (the last one shorter, maybe empty); problems go to the report. In a child process
+        (`in_child`) each chunk comes as the message for `_take_over`: with the rows read and
+        the problems found since the previous one, and (committing) each row's person
+        columns made ready for a new resident's row, which spares the writing process."""
+        if in_child:
+            self.report = ImportReport(file_name=self.report.file_name)  # this chunk's
+            self.uuids = random_uuids()  # (not the parent's next ones, copied at the fork)
+        chunk: list[tuple[int, dict]] = []
+        for number, row in table.rows:
+            self.report.rows += 1
+            values = self._parse(number, row, plan)
+            if values is not None:
+                if in_child:
+                    birth = values.get("birth_date")
+                    if birth is not None:
+                        # Sent as text: a date object costs more to pickle than the rest
+                        # of the row together (`_update` makes it a date again).
+                        values["birth_date"] = birth.isoformat()
+                    if self.commit:
+                        values[STORED_PERSON] = self._stored_person(values)
+                        values[NEW_UUID] = next(self.uuids)
+                chunk.append((number, values))
+            if len(chunk) >= CHUNK_ROWS:
+                yield self._hand_over(chunk) if in_child else chunk
+                chunk = []
+        yield self._hand_over(chunk) if in_child else chunk
+
+    def _hand_over(self, chunk: list) -> tuple:
+        """(In the child) the chunk with what the report learnt since the last one."""
+        report = self.report
+        message = (report.rows, chunk, report.problems, report.problem_count)
+        report.rows, report.problems, report.problem_count = 0, [], 0
+        return message
+
+    def _take_over(self, rows: int, problems: list, problem_count: int) -> None:
+        """Count the rows and problems the child found, in the file's order."""
+        report = self.report
+        report.rows += rows
+        for problem in problems:
+            report.add(problem)
+        report.problem_count += problem_count - len(problems)  # (beyond those listed)
+
+    def _resolve_chunk(self, chunk: list, table) -> None:
+        self._resolve(chunk)
+        if self.progress:
+            self.progress(self.report.rows, table.estimated_rows)
 
     # --- one row
 
@@ -908,31 +975,38 @@ class Importer:
                 household.head, household.head_row = pk, number
 
     def _new_row(self, pk: int, values: dict, household: _Household, grid: _Grid) -> tuple:
-        get = values.get
-        name = values["name"]
-        pinyin, initials = self.pinyin.keys(name)
-        id_number = get("id_number")
-        birth = get("birth_date")
+        person = values.get(STORED_PERSON) or self._stored_person(values)
         return (
             pk,
-            next(self.uuids),
+            values.get(NEW_UUID) or next(self.uuids),
             grid.pk,
             household.grid,
             1,
             self.now,
             self.now,
             household.pk,
+            *person,
+        )
+
+    def _stored_person(self, values: dict) -> tuple:
+        """A new resident's columns from `name` to `notes` (RESIDENT_COLUMNS), as stored."""
+        get = values.get
+        name = values["name"]
+        pinyin, initials = self.pinyin.keys(name)
+        id_number = get("id_number")
+        birth = get("birth_date")  # a date, or its text in a child process
+        return (
             name,
             pinyin,
             initials,
             id_number,
             id_number[-6:] if id_number else "",
-            birth.isoformat() if birth else None,
+            None if birth is None else birth if birth.__class__ is str else birth.isoformat(),
             get("sex", ""),
             get("ethnicity", ""),
             get("phone", ""),
             get("relation_to_head", ""),
-            get("residence_status", ResidenceStatus.LIVING_HERE.value),
+            get("residence_status", LIVING_HERE),
             None,
             get("education", ""),
             get("health_insurance", ""),
@@ -941,6 +1015,9 @@ class Importer:
         )
 
     def _update(self, values, existing, household, grid, batch, tags_added: bool) -> None:
+        birth = values.get("birth_date")
+        if birth.__class__ is str:  # as a child process sends it
+            values["birth_date"] = date.fromisoformat(birth)
         merged = {key: values.get(key, existing[key]) for key in PERSON_KEYS}
         id_number = values.get("id_number") or existing["id_number"]
         changed = (
