@@ -8,13 +8,17 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
 
+from gridgov.cases import worklist
+from gridgov.cases.api import WorklistOut
 from gridgov.cases.choices import Level, State
 from gridgov.cases.models import Event, EventStep
 from gridgov.regions.models import Region
 from gridgov.registry import actions as registry_actions
 from gridgov.testing import personas
-from gridgov.testing.cases import act, report
+from gridgov.testing.cases import act, at, report, user
 
 pytestmark = pytest.mark.django_db
 
@@ -219,6 +223,34 @@ def test_worklist_and_list_cost_the_same_queries_for_any_number_of_events(client
         report("worker_a", title=f"更多{index}")
     assert len(worker.get("/api/events/worklist").json()["items"]) == 9
     assert (cost("/api/events/worklist"), cost("/api/events/?open=true")) == few
+
+
+def test_the_worklist_shows_its_events_as_the_schema_does(client_of, story, clock):
+    # The route builds its items without validating them: the JSON must be the schema's.
+    story.accepted(title="待派遣")
+    story.dispatched(title="待处置")
+    extended = story.in_progress(title="待审批")
+    act(extended, "request_extension", "handler", amount=3, reason="需要协调水利部门")
+    clock(at(2025, 9, 30))  # a week later: all of these are overdue, the next report not
+    story.reported(title="待受理")
+    for name in ("township", "handler"):
+        now = timezone.now()
+        events = list(worklist.worklist(user(name)))
+        for event in events:
+            event.overdue = event.due is not None and event.due < now
+        shown = WorklistOut.model_validate(
+            {"counts": worklist.counts(user(name)), "items": events}
+        ).model_dump()
+        expected = json.loads(json.dumps(shown, cls=NinjaJSONEncoder))
+        assert client_of(name).get("/api/events/worklist").json() == expected, name
+        assert any(item["overdue"] for item in expected["items"]), name
+        assert any(item["lead_department"] for item in expected["items"]), name
+        page = client_of(name).get("/api/events/worklist?offset=1&limit=1").json()
+        assert page["items"] == expected["items"][1:2]
+        approve = client_of(name).get("/api/events/worklist?bucket=approve").json()
+        assert [item["bucket"] for item in approve["items"]] == ["approve"] * approve["counts"].get(
+            "approve", 0
+        )
 
 
 def test_lists_filter_and_count(client_of, story):

@@ -5,8 +5,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from gridgov.accounts import actions as account_actions
 from gridgov.cases import worklist
 from gridgov.cases.choices import Level
+from gridgov.regions.models import Region
+from gridgov.testing import personas
 from gridgov.testing.cases import act, at, report, user
 
 
@@ -103,3 +106,78 @@ def test_the_query_count_does_not_grow_with_the_list(clock):
         act(event, "escalate", "cadre", to_level=Level.TOWNSHIP)
     assert len(worklist.worklist(township)) == 13
     assert queries_for_page() == few
+
+
+def _entries(found):
+    return [(entry.pk, entry.bucket, entry.due) for entry in found.entries]
+
+
+def _events(events):
+    return [(event.pk, event.bucket, event.due) for event in events]
+
+
+@pytest.mark.django_db
+def test_waiting_has_the_worklists_events_order_and_counts_in_one_query(story, clock):
+    story.accepted(title="待派遣")
+    clock(at(2025, 9, 16))
+    story.reported(title="待受理")
+    extended = story.in_progress(title="待审批")
+    act(extended, "request_extension", "handler", amount=3, reason="需要协调水利部门")
+    clock(at(2025, 9, 17))
+    story.reported(title="加急待受理", urgency="high")
+    township = user("township")
+    conditions = worklist.bucket_conditions(township)
+    with CaptureQueriesContext(connection) as captured:
+        found = worklist.waiting(township, conditions=conditions)
+    assert len(captured) == 1
+    assert len(found.entries) == 4
+    assert _entries(found) == _events(worklist.worklist(township))
+    assert found.counts == worklist.counts(township)
+    for key in worklist.BUCKET_KEYS:
+        one = worklist.waiting(township, key)
+        assert _entries(one) == _events(worklist.worklist(township, key)), key
+        assert one.counts == found.counts
+
+
+@pytest.mark.django_db
+def test_an_event_in_two_buckets_is_shown_in_the_first_and_counted_in_both(story, person, police):
+    both = person(
+        "both",
+        "township_centre",
+        personas.TOWNSHIP,
+        None,
+        ("department_handler", personas.COUNTY, police),
+    )
+    event = story.in_progress()
+    act(event, "request_extension", "handler", amount=3, reason="需要协调水利部门")
+    found = worklist.waiting(both)
+    assert [(entry.pk, entry.bucket) for entry in found.entries] == [(event.pk, worklist.APPROVE)]
+    assert _entries(found) == _events(worklist.worklist(both))
+    assert found.counts[worklist.APPROVE] == found.counts[worklist.HANDLE] == 1
+    assert found.counts == worklist.counts(both)
+    handle_only = worklist.waiting(both, worklist.HANDLE)
+    assert [(entry.pk, entry.bucket) for entry in handle_only.entries] == [
+        (event.pk, worklist.HANDLE)
+    ]
+
+
+@pytest.mark.django_db
+def test_nothing_waits_for_someone_without_buckets(clock):
+    assert worklist.waiting(user("leader")) == worklist.Waiting(entries=[], counts={})
+
+
+@pytest.mark.django_db
+def test_a_new_role_counts_from_the_next_request(story, person):
+    event = story.accepted()
+    newcomer = person("newcomer", "grid_worker", personas.GRID_2)
+    assert worklist.waiting(user("newcomer")).entries == []  # the process keeps their query
+    account_actions.assign_role(
+        actor=None,
+        user=newcomer,
+        role="township_centre",
+        region=Region.objects.get(code=personas.TOWNSHIP),
+    )
+    next_request = user("newcomer")  # each request reads the user row afresh
+    assert [(entry.pk, entry.bucket) for entry in worklist.waiting(next_request).entries] == [
+        (event.pk, worklist.DISPATCH)
+    ]

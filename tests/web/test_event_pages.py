@@ -353,6 +353,17 @@ def test_the_worklist_has_a_tab_per_bucket_with_counts(client_of, story):
 
 
 @pytest.mark.django_db
+def test_a_tab_the_user_does_not_have_shows_every_bucket(client_of, clock):
+    report("worker_a", title="待受理的一件")
+    client = client_of("worker_a")  # a grid worker accepts, handles and verifies
+    for bucket in ("dispatch", "nonsense"):
+        page = client.get("/work/", {"bucket": bucket}).content.decode()
+        assert "待受理的一件" in page, bucket
+        assert 'aria-current="page" data-bucket="all"' in page, bucket
+        assert 'data-bucket="dispatch"' not in page
+
+
+@pytest.mark.django_db
 def test_the_worklist_shows_deadlines_relative_to_now_overdue_first_in_red(client_of, clock):
     late = report("worker_a", title="周一报的")  # to accept by Tuesday night (1 working day)
     clock(at(2025, 9, 16, 10))

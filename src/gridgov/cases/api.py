@@ -275,8 +275,7 @@ class ReadOut(Schema):
 
 
 def _with_due(event: Event, now: datetime) -> Event:
-    if not hasattr(event, "due"):  # worklist rows come with it from the database
-        event.due = deadlines.running_due(event)
+    event.due = deadlines.running_due(event)
     event.overdue = event.due is not None and event.due < now
     return event
 
@@ -288,6 +287,45 @@ def _summary_columns(events):
         .select_related("category")
         .only(*Event.SUMMARY_FIELDS, "category__code", "category__name_zh")
     )
+
+
+# Where each column of a worklist item comes from, read with `.values()`: the schema's own
+# aliases ("category.code" is the column `category__code`); `due`, `overdue` and `bucket`
+# come from the worklist entry instead.
+_ITEM_COLUMNS = {
+    name: (field.alias or name).replace(".", "__")
+    for name, field in WorklistItem.model_fields.items()
+    if name not in ("due", "overdue", "bucket")
+}
+
+
+def _worklist_items(entries: list[worklist.Entry]) -> list[WorklistItem]:
+    """The page's worklist items, read in one query as plain values.
+
+    The items are built with `model_construct`, without validation: the values come from
+    the database already of the schema's types, and validating them through ninja's
+    field-by-field getter cost a quarter of the request. The JSON is the same (a test
+    compares it with the validated schema's)."""
+    now = timezone.now()
+    rows = (
+        Event.objects.filter(pk__in=[entry.pk for entry in entries])
+        .order_by()  # the entries give the order
+        .values("pk", *_ITEM_COLUMNS.values())
+    )
+    by_pk = {row["pk"]: row for row in rows}
+    items = []
+    for entry in entries:
+        row = by_pk.get(entry.pk)
+        if row is None:  # deleted since the worklist was read
+            continue
+        values = {name: row[column] for name, column in _ITEM_COLUMNS.items()}
+        overdue = entry.due is not None and entry.due < now
+        items.append(
+            WorklistItem.model_construct(
+                **values, due=entry.due, overdue=overdue, bucket=entry.bucket
+            )
+        )
+    return items
 
 
 def _summaries(events, now=None) -> list[Event]:
@@ -473,12 +511,10 @@ def list_events(request, response: HttpResponse, filters: Query[EventFilters]):
 
 @events_router.get("/worklist", response=WorklistOut, summary="What waits for me")
 def my_worklist(request, filters: Query[WorklistFilters]):
-    conditions = worklist.bucket_conditions(request.user)
-    items = _summary_columns(worklist.worklist(request.user, filters.bucket, conditions))
-    return {
-        "counts": worklist.counts(request.user, conditions),
-        "items": _summaries(items[filters.offset : filters.offset + filters.limit]),
-    }
+    waiting = worklist.waiting(request.user, filters.bucket)
+    page = waiting.entries[filters.offset : filters.offset + filters.limit]
+    # An instance of the response schema: ninja serialises it without validating it again.
+    return WorklistOut.model_construct(counts=waiting.counts, items=_worklist_items(page))
 
 
 @events_router.get("/inbox", response=list[NotificationOut], summary="My messages")

@@ -6,14 +6,30 @@ buckets a user has follows from their role assignments: a grid worker accepts an
 at their grid, a township dispatcher accepts, dispatches and approves at the township, a
 department handler handles what was dispatched to their department.
 
-Everything is one query over indexed columns (`holder_code`, `state`, `region_code`), with
-the bucket and the running deadline computed by the database, so a page costs the same
-number of queries whatever its size and however many events the table holds.
+The conditions are on indexed columns (`holder_code`, `state`, `region_code`), so a page
+costs the same number of queries whatever its size and however many events the table holds.
+The pages (API and web) use `waiting`: one narrow query lists every waiting event of the
+user (a unit has tens to a few hundred) with a flag per bucket and its deadlines, built
+once per process and roles; the counts and the order are worked out here, and
+`events_of` reads one page of events by id. `worklist` and `counts` give the same as
+querysets computed by the database.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.scope import assignments_with
@@ -142,3 +158,126 @@ def counts(user, conditions=None) -> dict[str, int]:
         **{key: Count("pk", filter=q) for key, q in conditions.items()}
     )
     return {key: totals[key] for key in BUCKET_KEYS if key in totals}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event in a worklist: its id, the bucket it is shown in and its running deadline."""
+
+    pk: int
+    bucket: str
+    due: datetime | None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for a user: the entries in worklist order and how many are in each bucket
+    (an event in two buckets counts in both, as `counts` says)."""
+
+    entries: list[Entry]
+    counts: dict[str, int]
+
+
+# Where the running deadline of an event in each state is among the due columns `waiting`
+# reads (the stages of `deadlines`, in order).
+_DUE_COLUMNS = tuple(f"{stage}_due" for stage in deadlines.STAGES)
+_DUE_POSITION = {
+    state: position
+    for position, stage in enumerate(deadlines.STAGES)
+    for state in deadlines.STAGE_STATES[stage]
+}
+
+# Each process keeps the built query of `waiting` per user, with the `roles_version` it was
+# built for (it changes with every change of the user's role assignments, see
+# `accounts.scope`): the conditions follow from nothing else, and building them cost more
+# than running the query. A township centre's query takes about 60 KB: a thousand users
+# who used their worklist lately, then the process starts afresh.
+_HELD_QUERIES = 1_000
+_held_queries: dict[int, tuple[tuple, tuple[str, ...], QuerySet | None]] = {}
+
+
+def waiting(user, bucket: str | None = None, conditions=None) -> Waiting:
+    """Every event waiting for the user (in one bucket, or all) in `worklist`'s order, with
+    the counts of all the user's buckets, from one query. (`conditions`: the user's
+    `bucket_conditions`, when the caller has them already.)"""
+    if conditions is None:
+        keys, query = _held_waiting_query(user)
+    else:
+        keys, query = tuple(conditions), _waiting_query(conditions)
+    if query is None:
+        return Waiting(entries=[], counts={})
+    totals = dict.fromkeys(keys, 0)
+    shown: list[Entry] = []
+    due_count = len(_DUE_COLUMNS)
+    # `.all()`: a copy, so that the held query never keeps its results.
+    for pk, state, *values in query.all():
+        dues, flags = values[:due_count], values[due_count:]
+        matched = [key for key, flag in zip(keys, flags, strict=True) if flag]
+        for key in matched:
+            totals[key] += 1
+        # An event in two buckets is shown in the first, in the order of BUCKETS.
+        key = bucket if bucket is not None else (matched[0] if matched else None)
+        if key is None or key not in matched:
+            continue
+        position = _DUE_POSITION.get(state)
+        shown.append(Entry(pk=pk, bucket=key, due=None if position is None else dues[position]))
+    return Waiting(
+        entries=sorted(shown, key=_worklist_order),
+        counts={key: totals[key] for key in BUCKET_KEYS if key in totals},
+    )
+
+
+def _waiting_query(conditions: dict[str, Q]) -> QuerySet | None:
+    """(pk, state, *due columns, then one flag per bucket) of the events in any bucket
+    (None: the user has no bucket). One scan: PostgreSQL plans a UNION ALL of the buckets
+    in parallel workers, whose start costs more than the whole query."""
+    if not conditions:
+        return None
+    flags = {
+        f"in_{key}": ExpressionWrapper(condition, output_field=BooleanField())
+        for key, condition in conditions.items()
+    }
+    return (
+        Event.objects.filter(_any(list(conditions.values())))
+        .annotate(**flags)
+        .order_by()
+        .values_list("pk", "state", *_DUE_COLUMNS, *flags)
+    )
+
+
+def _held_waiting_query(user) -> tuple[tuple[str, ...], QuerySet | None]:
+    """The user's bucket keys and `_waiting_query`, built once per process and roles."""
+    if user.pk is None:
+        return (), None
+    version = (getattr(user, "roles_version", None), user.is_active)
+    held = _held_queries.get(user.pk)
+    if held is not None and held[0] == version:
+        return held[1], held[2]
+    conditions = bucket_conditions(user)
+    keys, query = tuple(conditions), _waiting_query(conditions)
+    if len(_held_queries) >= _HELD_QUERIES:
+        _held_queries.clear()
+    _held_queries[user.pk] = (version, keys, query)
+    return keys, query
+
+
+def _worklist_order(entry: Entry) -> tuple:
+    """Overdue and soonest deadline first, events without a running deadline last, then
+    the oldest event first (as `worklist` sorts in the database)."""
+    return (entry.due is None, entry.due or datetime.min, entry.pk)
+
+
+def events_of(entries: list[Entry], events: QuerySet[Event] | None = None) -> list[Event]:
+    """The events of `entries` (a page of them), in their order, each carrying `bucket` and
+    `due` as `worklist` gives them, read in one query from `events` (by default every
+    event; a page passes the related rows it shows)."""
+    events = Event.objects.all() if events is None else events
+    by_pk = {event.pk: event for event in events.filter(pk__in=[e.pk for e in entries]).order_by()}
+    found = []
+    for entry in entries:
+        event = by_pk.get(entry.pk)
+        if event is None:  # deleted since the worklist was read
+            continue
+        event.bucket, event.due = entry.bucket, entry.due
+        found.append(event)
+    return found

@@ -90,7 +90,7 @@ def with_list_relations(events: QuerySet) -> QuerySet:
 
 
 def worklist_rows(events, now: datetime) -> list[dict]:
-    """Rows of the worklist; the events carry `due` and `bucket` from the worklist query."""
+    """Rows of the worklist; the events carry `due` and `bucket` (`worklist.events_of`)."""
     labels = {bucket.key: bucket.label for bucket in worklist.BUCKETS}
     return [
         dict(event_row(event, now, event.due), bucket_label=labels.get(event.bucket, ""))

@@ -67,13 +67,14 @@ def _forbidden(request, message: str):
 def worklist_page(request):
     """工作台: what waits for me, one tab per kind of work, overdue first."""
     now = timezone.now()
-    conditions = worklist.bucket_conditions(request.user)
-    totals = worklist.counts(request.user, conditions)
-    bucket = request.GET.get("bucket") or ""
-    if bucket not in totals:
-        bucket = ""
-    events = worklist.worklist(request.user, bucket or None, conditions)
-    page = _page(request, pages.with_list_relations(events))
+    requested = request.GET.get("bucket") or ""
+    waiting = worklist.waiting(request.user, requested or None)
+    totals = waiting.counts
+    bucket = requested if requested in totals else ""
+    if requested and not bucket:  # not one of the user's tabs: show them all
+        waiting = worklist.waiting(request.user)
+    page = _page(request, waiting.entries)
+    events = worklist.events_of(page.object_list, pages.with_list_relations(Event.objects.all()))
     tabs = [("", _("全部"), sum(totals.values()))] + [
         (b.key, b.label, totals[b.key]) for b in worklist.BUCKETS if b.key in totals
     ]
@@ -82,7 +83,7 @@ def worklist_page(request):
         "bucket": bucket,
         "has_buckets": bool(totals),
         "page": page,
-        "rows": pages.worklist_rows(page.object_list, now),
+        "rows": pages.worklist_rows(events, now),
         "query": _query_without_page(request),
         "can_report": pages.can_report(request.user),
         "can_take_calls": pages.can_take_calls(request.user),
