@@ -2,6 +2,8 @@
 report and the register come out as from one process (test_import.py runs every test both
 ways; these are the cases particular to the split)."""
 
+import csv
+import threading
 from datetime import date
 
 import pytest
@@ -102,3 +104,21 @@ def test_a_file_the_checking_process_cannot_read_saves_nothing(tmp_path):
         )
 
     assert Resident.objects.count() == before
+
+
+def test_while_other_threads_run_the_file_is_checked_in_this_process(tmp_path):
+    # A threaded web server: a forked child would start with whatever locks the other
+    # threads held, so the import stays in one process (and the reader's own error shows).
+    rows = village(5)
+    rows[6]["备注"] = "长" * 200_000
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with pytest.raises(csv.Error, match="field larger than field limit"):
+            import_file(
+                write_csv(tmp_path / "v.csv", rows), actor=personas.persona("township"), commit=True
+            )
+    finally:
+        stop.set()
+        other.join()

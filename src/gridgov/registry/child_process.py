@@ -10,6 +10,7 @@ connection it inherits: it only reads the file and computes.
 import fcntl
 import multiprocessing
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -22,9 +23,15 @@ class ChildFailed(RuntimeError):
 
 
 def can_fork() -> bool:
-    """Whether this process may start a forked child (not on Windows, nor inside a
-    daemonic multiprocessing worker, which may have no children)."""
-    return hasattr(os, "fork") and not multiprocessing.current_process().daemon
+    """Whether this process may start a forked child: not on Windows, nor inside a
+    daemonic multiprocessing worker (which may have no children), nor while other threads
+    run (a threaded web server: the child would start with whatever locks they held at that
+    moment, and nobody to release them). The command line and a worker of one thread may."""
+    return (
+        hasattr(os, "fork")
+        and not multiprocessing.current_process().daemon
+        and threading.active_count() == 1
+    )
 
 
 @contextmanager
