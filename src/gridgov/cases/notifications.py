@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from gridgov.accounts.models import RoleAssignment, User
@@ -22,25 +23,15 @@ def _roles_with(permission: str) -> list[str]:
     return [role for role, granted in PERMISSIONS.items() if permission in granted]
 
 
-def _unit_assignments(code: str, permission: str):
-    """The current assignments at exactly this region whose role grants `permission`, of
-    active people (the staff of one grid, village, township centre or county centre)."""
-    return RoleAssignment.objects.filter(
-        region_code=code,
-        role__in=_roles_with(permission),
-        department__isnull=True,
-        ended_at__isnull=True,
-        user__is_active=True,
-    )
-
-
-# The same as `_unit_assignments` gives, written out: every report asks it (gridgov.statements).
+# The unit's staff holding a permission: the current assignments at exactly this region
+# (one grid, village, township centre or county centre) whose role grants it, of active
+# people. Written out once (gridgov.statements): every report asks it; `unit_users` reads
+# the same rule as a subquery.
 _UNIT_USER_IDS_SQL = (
     f'SELECT DISTINCT unit."user_id" FROM "{RoleAssignment._meta.db_table}" unit '
     f'JOIN "{User._meta.db_table}" person ON person."id" = unit."user_id" '
     'WHERE unit."region_code" = %s AND unit."role" IN ({roles}) '
-    'AND unit."department_id" IS NULL AND unit."ended_at" IS NULL AND person."is_active" '
-    'ORDER BY unit."user_id"'
+    'AND unit."department_id" IS NULL AND unit."ended_at" IS NULL AND person."is_active"'
 )
 
 
@@ -53,12 +44,13 @@ def _unit_user_ids_sql(permission: str) -> tuple[str, tuple[str, ...]]:
 def unit_user_ids(code: str, permission: str) -> list[int]:
     """The ids of the unit's staff holding `permission`."""
     sql, roles = _unit_user_ids_sql(permission)
-    return [row[0] for row in fetch(sql, [code, *roles])]
+    return sorted(row[0] for row in fetch(sql, [code, *roles]))
 
 
 def unit_users(code: str, permission: str) -> list[User]:
     """The unit's staff holding `permission` (one query)."""
-    return list(User.objects.filter(pk__in=_unit_assignments(code, permission).values("user_id")))
+    sql, roles = _unit_user_ids_sql(permission)
+    return list(User.objects.filter(pk__in=RawSQL(sql, [code, *roles])))
 
 
 def department_users(department_ids: Iterable[int]) -> list[User]:
