@@ -458,6 +458,41 @@ def test_a_person_registered_elsewhere_is_not_taken_over(tmp_path):
     assert Resident.objects.get(id_number=LONG).region_code == personas.OTHER_GRID
 
 
+def test_a_csv_file_unreadable_from_a_row_on_lists_that_row_and_the_problems_before(tmp_path):
+    rows = [
+        dict(family()[0], 备注="第一行\n第二行"),  # row 2, lines 2-3 of the file
+        dict(family()[1], 民族="火星族"),  # row 3 (line 4): a problem before
+        family()[2],  # row 4 (line 5)
+        person(household="0012", name="甲", relation="子", notes="UNCLOSED"),  # row 5 (line 6)
+        person(household="0012", name="乙", relation="子", notes="长" * 140_000),  # row 6
+    ]
+    path = write_csv(tmp_path / "unclosed.csv", rows)
+    # A quote opened and never closed: the rest of the file reads as one endless cell.
+    path.write_bytes(path.read_bytes().replace(b"UNCLOSED", '"未闭合'.encode()))
+    before = counts()
+
+    report = import_file(path, actor=personas.persona("township"))
+
+    assert [(problem.row, problem.column) for problem in report.problems] == [
+        (3, "民族"),
+        (5, "文件 file"),
+    ]
+    reason = report.problems[1].reason
+    assert reason.startswith("从第 5 行（文件第 6 行）起无法读取：单元格超过 131072 个字符")
+    assert "From row 5 (line 6 of the file) on, the file cannot be read" in reason
+    assert "perhaps a quote that is never closed" in reason
+    assert report.rows == 3  # rows 2-4 were read and checked
+    assert report.created == 2  # (the good ones: what a file without the problems would do)
+
+    for commit in (False, True):
+        output, ok = run_import(path, commit=commit)
+        assert not ok
+        assert "第 3 行 row 3 · 民族 [火星族]" in output
+        assert "第 5 行 row 5 · 文件 file: 从第 5 行（文件第 6 行）起无法读取" in output
+        assert "nothing was saved" in output
+    assert counts() == before
+
+
 def test_a_clash_while_saving_saves_nothing(tmp_path, monkeypatch):
     """Someone registers one of the people while the file is being saved: the database's
     unique ID number stops the import, and the whole file is rolled back."""

@@ -2,14 +2,13 @@
 report and the register come out as from one process (test_import.py runs every test both
 ways; these are the cases particular to the split)."""
 
-import csv
+import os
 import threading
 from datetime import date
 
 import pytest
 
 from gridgov.registry import imports
-from gridgov.registry.child_process import ChildFailed
 from gridgov.registry.imports import import_file
 from gridgov.registry.models import Household, Resident
 from gridgov.testing import personas
@@ -93,32 +92,64 @@ def test_a_second_import_updates_the_people_it_finds(tmp_path):
     assert Resident.objects.filter(id_number=rows[7]["身份证号码"]).get().phone == "13912345678"
 
 
-def test_a_file_the_checking_process_cannot_read_saves_nothing(tmp_path):
+@pytest.fixture
+def forks(monkeypatch) -> list[int]:
+    """The child processes the test forks (their process ids), as os.fork reports them."""
+    started = []
+    fork = os.fork
+
+    def counted_fork() -> int:
+        pid = fork()
+        if pid:  # (in the parent; the child's own list is a copy nobody reads)
+            started.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted_fork)
+    return started
+
+
+def test_a_file_the_checking_process_cannot_read_is_reported_and_saves_nothing(tmp_path, forks):
     rows = village(5)
+    rows[1]["民族"] = "火星族"  # row 3: a problem before
     rows[6]["备注"] = "长" * 200_000  # row 8: longer than the CSV reader takes
     before = Resident.objects.count()
 
-    with pytest.raises(ChildFailed, match="field larger than field limit"):
-        import_file(
-            write_csv(tmp_path / "v.csv", rows), actor=personas.persona("township"), commit=True
-        )
+    report = import_file(
+        write_csv(tmp_path / "v.csv", rows), actor=personas.persona("township"), commit=True
+    )
 
+    assert len(forks) == 1  # checked in a second process
+    assert [(problem.row, problem.column) for problem in report.problems] == [
+        (3, "民族"),
+        (8, "文件 file"),
+    ]
+    reason = report.problems[1].reason
+    assert "从第 8 行起无法读取：单元格超过 131072 个字符" in reason
+    assert "From row 8 on, the file cannot be read: a cell is longer than 131,072" in reason
+    assert report.rows == 6  # rows 2-7; reading stopped at row 8
+    assert not report.committed
     assert Resident.objects.count() == before
 
 
-def test_while_other_threads_run_the_file_is_checked_in_this_process(tmp_path):
+def test_while_other_threads_run_the_file_is_checked_in_this_process(tmp_path, forks):
     # A threaded web server: a forked child would start with whatever locks the other
-    # threads held, so the import stays in one process (and the reader's own error shows).
+    # threads held, so the import stays in one process (and reports the same).
     rows = village(5)
     rows[6]["备注"] = "长" * 200_000
+    before = Resident.objects.count()
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        with pytest.raises(csv.Error, match="field larger than field limit"):
-            import_file(
-                write_csv(tmp_path / "v.csv", rows), actor=personas.persona("township"), commit=True
-            )
+        report = import_file(
+            write_csv(tmp_path / "v.csv", rows), actor=personas.persona("township"), commit=True
+        )
     finally:
         stop.set()
         other.join()
+
+    assert forks == []
+    assert [(problem.row, problem.column) for problem in report.problems] == [(8, "文件 file")]
+    assert "131072" in report.problems[0].reason
+    assert report.rows == 6 and not report.committed
+    assert Resident.objects.count() == before

@@ -80,6 +80,23 @@ def test_a_bad_file_lists_its_problems_and_offers_no_commit(client_of, tmp_path)
     assert not Resident.objects.filter(id_number__in=[LONG, WIFE]).exists()
 
 
+def test_a_file_unreadable_from_a_row_on_shows_the_row_not_an_error_page(client_of, tmp_path):
+    client = client_of("township")
+    unreadable = [
+        *rows(),
+        person(household="0012", name="龙小军", relation="儿子", notes="长" * 140_000),
+    ]
+
+    response = upload(client, write_csv(tmp_path / "long.csv", unreadable))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "文件有错误，未保存任何数据" in page and "确认导入</button>" not in page
+    assert "从第 4 行起无法读取" in page and "131,072" in page
+    assert SESSION_KEY not in client.session
+    assert not Resident.objects.filter(id_number__in=[LONG, WIFE]).exists()
+
+
 def test_commit_needs_the_session_that_uploaded(client_of, tmp_path):
     township = client_of("township")
     upload(township, write_csv(tmp_path / "a.csv", rows()))

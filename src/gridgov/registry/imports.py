@@ -60,7 +60,7 @@ from gridgov.registry.columns import (
     column_for_header,
 )
 from gridgov.registry.models import Household, PopulationTag, Resident, ResidentMove
-from gridgov.registry.spreadsheets import UnreadableFile, read_table
+from gridgov.registry.spreadsheets import UnreadableFile, UnreadableRow, read_table
 
 PERMISSION = "registry.import"
 CHUNK_ROWS = 5000
@@ -561,7 +561,7 @@ class Importer:
         else:
             for chunk in self._checked_chunks(table, plan):
                 self._resolve_chunk(chunk, table)
-        if self.report.rows == 0:
+        if self.report.rows == 0 and self.report.ok:  # (else the problem says why)
             self.report.add(Problem(0, "文件 file", "文件中没有数据行 The file has no rows."))
         self._finish_households()
         if self.progress:
@@ -577,23 +577,28 @@ class Importer:
             self.report = ImportReport(file_name=self.report.file_name)  # this chunk's
             self.uuids = random_uuids()  # (not the parent's next ones, copied at the fork)
         chunk: list[tuple[int, dict]] = []
-        for number, row in table.rows:
-            self.report.rows += 1
-            values = self._parse(number, row, plan)
-            if values is not None:
-                if in_child:
-                    birth = values.get("birth_date")
-                    if birth is not None:
-                        # Sent as text: a date object costs more to pickle than the rest
-                        # of the row together (`_update` makes it a date again).
-                        values["birth_date"] = birth.isoformat()
-                    if self.commit:
-                        values[STORED_PERSON] = self._stored_person(values)
-                        values[NEW_UUID] = next(self.uuids)
-                chunk.append((number, values))
-            if len(chunk) >= CHUNK_ROWS:
-                yield self._hand_over(chunk) if in_child else chunk
-                chunk = []
+        try:
+            for number, row in table.rows:
+                self.report.rows += 1
+                values = self._parse(number, row, plan)
+                if values is not None:
+                    if in_child:
+                        birth = values.get("birth_date")
+                        if birth is not None:
+                            # Sent as text: a date object costs more to pickle than the rest
+                            # of the row together (`_update` makes it a date again).
+                            values["birth_date"] = birth.isoformat()
+                        if self.commit:
+                            values[STORED_PERSON] = self._stored_person(values)
+                            values[NEW_UUID] = next(self.uuids)
+                    chunk.append((number, values))
+                if len(chunk) >= CHUNK_ROWS:
+                    yield self._hand_over(chunk) if in_child else chunk
+                    chunk = []
+        except UnreadableRow as error:
+            # The reader cannot go on (a quote never closed …): what follows cannot be
+            # trusted, so reading stops; the rows before are checked, and nothing is saved.
+            self.report.add(Problem(error.row, "文件 file", str(error)))
         yield self._hand_over(chunk) if in_child else chunk
 
     def _hand_over(self, chunk: list) -> tuple:

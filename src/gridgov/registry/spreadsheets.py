@@ -24,6 +24,18 @@ class UnreadableFile(ValueError):
     """The file is not a spreadsheet we can read; the message says why, in both languages."""
 
 
+class UnreadableRow(UnreadableFile):
+    """The file cannot be read from this row on (raised while its rows are iterated): the
+    rows before it were read, what follows cannot be trusted. `row` is the spreadsheet row
+    (the header is row 1, a cell over several lines is one row, as Excel shows it), `line`
+    the line of the file where that row starts, as a text editor shows it."""
+
+    def __init__(self, row: int, line: int, message: str):
+        super().__init__(message)
+        self.row = row
+        self.line = line
+
+
 @dataclass
 class Table:
     """The rows of a file: its header, an iterator over the data rows (numbered as a
@@ -63,11 +75,38 @@ def _numbered(rows: Iterable[list], first: int) -> Iterator[tuple[int, list]]:
             yield number, row  # blank lines (often at the end of a sheet) are skipped
 
 
-def _numbered_text(rows: Iterable[list[str]], first: int) -> Iterator[tuple[int, list]]:
-    """The same for CSV rows, whose cells are all text."""
-    for number, row in enumerate(rows, start=first):
-        if any(row):
-            yield number, row
+def _numbered_text(reader, first: int) -> Iterator[tuple[int, list]]:
+    """The same for the rows of a CSV reader, whose cells are all text. Where the reader
+    fails (a cell longer than csv.field_size_limit(): mostly a quote never closed, which
+    makes the rest of the file one cell), UnreadableRow names the row and its first line."""
+    number, line = first - 1, reader.line_num  # the last row read, and its last line
+    try:
+        for number, row in enumerate(reader, start=first):
+            if any(row):
+                yield number, row
+            line = reader.line_num
+    except csv.Error as error:
+        raise _unreadable_row(number + 1, line + 1, error) from error
+
+
+def _unreadable_row(row: int, line: int, error: csv.Error) -> UnreadableRow:
+    """The reader's error said for the user, with the row and (when it differs) the line."""
+    where = f"第 {row} 行" if row == line else f"第 {row} 行（文件第 {line} 行）"
+    where_english = f"row {row}" if row == line else f"row {row} (line {line} of the file)"
+    limit = csv.field_size_limit()
+    if "field larger than field limit" in str(error):
+        reason = (
+            f"单元格超过 {limit} 个字符，可能有未闭合的引号",
+            f"a cell is longer than {limit:,} characters, perhaps a quote that is never closed",
+        )
+    else:
+        reason = (f"文件格式有误（{error}）", f"{error}")
+    return UnreadableRow(
+        row,
+        line,
+        f"从{where}起无法读取：{reason[0]} "
+        f"From {where_english} on, the file cannot be read: {reason[1]}.",
+    )
 
 
 def _read_csv(path: Path) -> Table:
@@ -80,7 +119,11 @@ def _read_csv(path: Path) -> Table:
     # Commas, unless the header line says tabs (a "Unicode text" save) or semicolons.
     delimiter = max(",\t;", key=lambda candidate: (first_line.count(candidate), candidate == ","))
     reader = csv.reader(stream, csv.excel, delimiter=delimiter)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        stream.close()
+        raise _unreadable_row(1, 1, error) from error
     if header is None:
         stream.close()
         raise UnreadableFile("文件是空的 The file is empty.")
