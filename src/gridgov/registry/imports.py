@@ -388,6 +388,7 @@ class Importer:
         self.ids = cells.IdNumbers(self.today)
         self.uuids = random_uuids()
         self.households: dict[tuple[str, str], _Household] = {}
+        self.existing_households = 0  # of the file's households, how many the register has
         self.seen_ids: dict[str, int] = {}
         self.seen_names: dict[tuple[str, str, str], int] = {}
         self.matched: set[int] = set()  # existing residents already claimed by a row
@@ -809,6 +810,8 @@ class Importer:
 
     def _existing_by_name(self, chunk, by_id) -> dict[tuple[int, str], dict]:
         """Members without an ID number in the register, for rows the ID did not match."""
+        if not self.existing_households:
+            return {}  # (a first import: none of the file's households is in the register)
         household_pks = set()
         for _number, values in chunk:
             if values.get("id_number") not in by_id:
@@ -865,12 +868,15 @@ class Importer:
             record = found.get(key)
             if record is not None:
                 self.households[key] = _Household(key[0], first_row, record["id"], record)
+                self.existing_households += 1
             else:
                 self.households[key] = _Household(
                     key[0], first_row, self._new_id("household_writer"), None
                 )
 
     def _households_to_adopt(self, chunk, by_id, unmatched) -> dict:
+        if not by_id:
+            return {}  # (only a person already in the register brings a household along)
         candidates: dict[int, tuple[str, str]] = {}
         for _number, values in chunk:
             key = (values["grid"], values["register_number"])
