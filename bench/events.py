@@ -353,15 +353,19 @@ def worklist(database_url: str) -> Result:
     user = User.objects.get(username=centre.username)
     client = Client()
     client.force_login(user)
-    waiting = worklists.counts(user)
+    waiting = worklists.waiting(user).counts
 
-    def page(limit: int) -> int:
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(f"/api/events/worklist?limit={limit}")
-            assert response.status_code == 200, response.content
-        return len(queries)
+    def page(limit: int) -> None:
+        response = client.get(f"/api/events/worklist?limit={limit}")
+        assert response.status_code == 200, response.content
 
-    small, large = page(10), page(200)
+    def queries(limit: int) -> int:
+        # Counted apart from the timed pages: capturing formats every query it records.
+        with CaptureQueriesContext(connection) as captured:
+            page(limit)
+        return len(captured)
+
+    small, large = queries(10), queries(200)
     raw_sql = (
         "SELECT id, uuid, title, state, accept_due, handle_due FROM cases_event "
         "WHERE holder_code = %s AND state IN ('reported', 'accepted') "

@@ -219,6 +219,10 @@ if TESTING:
 # A session ends after this many idle minutes: requests push the expiry forward (written at
 # most once a minute, by accounts.middleware.IdleSessionMiddleware).
 SESSION_COOKIE_AGE = env_int("GRIDGOV_SESSION_IDLE_MINUTES", 30) * 60
+# Django's database sessions and model backend, reading their rows with statements written
+# once (every signed-in request reads both). Sessions signed in under another backend end.
+SESSION_ENGINE = "gridgov.accounts.sessions"
+AUTHENTICATION_BACKENDS = ["gridgov.accounts.sessions.UserBackend"]
 LOGIN_FAILURE_LIMIT = env_int("GRIDGOV_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("GRIDGOV_LOGIN_LOCKOUT_MINUTES", 15)
 API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 90)

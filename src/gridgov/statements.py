@@ -7,14 +7,19 @@ written out once, with their column lists taken from the models, and their rows 
 as ordinary model instances: the columns not read are deferred (loaded if ever touched),
 and values pass through the same converters the ORM applies (SQLite's dates, for one).
 
+`Kept` holds a statement the ORM built once: a query that follows from nothing that changes
+between requests (the worklist's, per user and roles) is turned into SQL once instead of on
+every request, and its rows pass through the converters the ORM would apply.
+
 Everything else uses the ORM; a statement moves here only when a profile shows it matters.
 """
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connections
-from django.db.models import Model
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, QuerySet
 
 
 class Columns:
@@ -74,3 +79,42 @@ def fetch(sql: str, params: Sequence[Any], using: str = "default") -> list[tuple
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+class Kept:
+    """The SQL and parameters of a QuerySet, compiled once, and the converters of its select
+    list: `rows` runs it as often as needed, its values as `values_list` would give them.
+
+    The parameters are fixed when it is kept: only for a query that depends on nothing
+    that changes (a user's own conditions, not the time). `suffix` appends SQL, with its
+    own parameters: a WHERE for a select list kept without one."""
+
+    def __init__(self, queryset: QuerySet, using: str = DEFAULT_DB_ALIAS):
+        compiler = queryset.query.get_compiler(using)
+        self.using = using
+        try:
+            self.sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a condition no row can meet: no query at all
+            self.sql, params = None, ()
+        self.params = tuple(params)
+        selected = [column[0] for column in compiler.select[: compiler.col_count]]
+        self.converters = list(compiler.get_converters(selected).items())
+
+    def rows(self, suffix: str = "", params: Sequence[Any] = ()) -> list[Sequence]:
+        """Every row: its values in the select list's order, converted."""
+        if self.sql is None:
+            return []
+        rows = fetch(self.sql + suffix, (*self.params, *params), self.using)
+        if not self.converters:
+            return rows
+        connection = connections[self.using]
+        converted = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in self.converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            converted.append(row)
+        return converted

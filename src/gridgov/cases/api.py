@@ -8,6 +8,7 @@ actions accept `If-Match` (412 when the event changed since it was read) and
 possible now is 409 with the actions that are.
 """
 
+import functools
 import json
 from contextlib import nullcontext
 from datetime import datetime
@@ -16,12 +17,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError as RequestInvalid
+from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict, create_model
 from pydantic import ValidationError as PydanticError
 
@@ -48,6 +51,7 @@ from gridgov.cases.models import (
     Notification,
 )
 from gridgov.regions.models import Region
+from gridgov.statements import Kept
 from gridgov.versions import expected_version, set_etag
 
 events_router = Router(tags=["events 事件"])
@@ -289,42 +293,59 @@ def _summary_columns(events):
     )
 
 
-# Where each column of a worklist item comes from, read with `.values()`: the schema's own
-# aliases ("category.code" is the column `category__code`); `due`, `overdue` and `bucket`
-# come from the worklist entry instead.
+# Where each column of a worklist item comes from: the schema's own aliases ("category.code"
+# is the column `category__code`); `due` and `overdue` follow from the stage's deadline
+# column, `bucket` comes from the worklist entry.
 _ITEM_COLUMNS = {
     name: (field.alias or name).replace(".", "__")
     for name, field in WorklistItem.model_fields.items()
     if name not in ("due", "overdue", "bucket")
 }
+_ITEM_FIELDS = tuple(WorklistItem.model_fields)  # in the schema's order, as it dumps them
+_DUE_COLUMNS = tuple(f"{stage}_due" for stage in deadlines.STAGES)
+_JSON_CONTENT_TYPE = "application/json; charset=utf-8"  # ninja's JSON renderer's
+# The item's values JSON has no type for, written as ninja's encoder writes them (it leaves
+# these types to Django's).
+_ITEM_OBJECTS = ("uuid", "due", "reported_at")
+_json_value = DjangoJSONEncoder().default
 
 
-def _worklist_items(entries: list[worklist.Entry]) -> list[WorklistItem]:
-    """The page's worklist items, read in one query as plain values.
+@functools.cache
+def _item_statement() -> tuple[Kept, str]:
+    """The select list and joins of worklist items, compiled to SQL once per process (the
+    page's ids are the only part that changes), and the id column to select them by."""
+    columns = Event.objects.order_by().values("pk", *_ITEM_COLUMNS.values(), *_DUE_COLUMNS)
+    quote = connection.ops.quote_name
+    return Kept(columns), f"{quote(Event._meta.db_table)}.{quote(Event._meta.pk.column)}"
 
-    The items are built with `model_construct`, without validation: the values come from
-    the database already of the schema's types, and validating them through ninja's
-    field-by-field getter cost a quarter of the request. The JSON is the same (a test
-    compares it with the validated schema's)."""
+
+def _worklist_items(entries: list[worklist.Entry]) -> list[dict[str, Any]]:
+    """The page's worklist items as `WorklistItem` dumps them to JSON, read in one query.
+
+    The items are plain dicts, not schema instances: the values come from the database
+    already of the schema's types, and building and dumping fifty instances cost a sixth
+    of the request (validating them, a quarter). The JSON is the same (a test compares it
+    with the validated schema's)."""
+    if not entries:
+        return []
     now = timezone.now()
-    rows = (
-        Event.objects.filter(pk__in=[entry.pk for entry in entries])
-        .order_by()  # the entries give the order
-        .values("pk", *_ITEM_COLUMNS.values())
-    )
-    by_pk = {row["pk"]: row for row in rows}
+    statement, id_column = _item_statement()
+    ids = [entry.pk for entry in entries]
+    rows = statement.rows(f" WHERE {id_column} IN ({', '.join(['%s'] * len(ids))})", ids)
+    by_pk = {row[0]: row[1:] for row in rows}
     items = []
     for entry in entries:
         row = by_pk.get(entry.pk)
         if row is None:  # deleted since the worklist was read
             continue
-        values = {name: row[column] for name, column in _ITEM_COLUMNS.items()}
-        overdue = entry.due is not None and entry.due < now
-        items.append(
-            WorklistItem.model_construct(
-                **values, due=entry.due, overdue=overdue, bucket=entry.bucket
-            )
-        )
+        values = dict(zip((*_ITEM_COLUMNS, *_DUE_COLUMNS), row, strict=True))
+        stage = deadlines.stage_of(values["state"])
+        due = values[f"{stage}_due"] if stage else None
+        values.update(due=due, overdue=due is not None and due < now, bucket=entry.bucket)
+        for name in _ITEM_OBJECTS:  # as the JSON encoder writes them, without a call back
+            if values[name] is not None:
+                values[name] = _json_value(values[name])
+        items.append({name: values[name] for name in _ITEM_FIELDS})
     return items
 
 
@@ -513,8 +534,10 @@ def list_events(request, response: HttpResponse, filters: Query[EventFilters]):
 def my_worklist(request, filters: Query[WorklistFilters]):
     waiting = worklist.waiting(request.user, filters.bucket)
     page = waiting.entries[filters.offset : filters.offset + filters.limit]
-    # An instance of the response schema: ninja serialises it without validating it again.
-    return WorklistOut.model_construct(counts=waiting.counts, items=_worklist_items(page))
+    # `WorklistOut` as JSON, written here as ninja's renderer writes it: the schema documents
+    # the answer, building it would only copy the values (see `_worklist_items`).
+    body = {"counts": waiting.counts, "items": _worklist_items(page)}
+    return HttpResponse(json.dumps(body, cls=NinjaJSONEncoder), content_type=_JSON_CONTENT_TYPE)
 
 
 @events_router.get("/inbox", response=list[NotificationOut], summary="My messages")

@@ -44,7 +44,7 @@ def running_due(event) -> datetime | None:
 
 
 def running_due_expression() -> Case:
-    """`running_due` computed by the database, to sort and annotate lists."""
+    """`running_due` computed by the database, to sort lists (the worklist)."""
     whens = [
         When(state__in=states, then=F(f"{stage}_due")) for stage, states in STAGE_STATES.items()
     ]

@@ -8,28 +8,16 @@ department handler handles what was dispatched to their department.
 
 The conditions are on indexed columns (`holder_code`, `state`, `region_code`), so a page
 costs the same number of queries whatever its size and however many events the table holds.
-The pages (API and web) use `waiting`: one narrow query lists every waiting event of the
-user (a unit has tens to a few hundred) with a flag per bucket and its deadlines, built
-once per process and roles; the counts and the order are worked out here, and
-`events_of` reads one page of events by id. `worklist` and `counts` give the same as
-querysets computed by the database.
+`waiting` lists every waiting event of the user (a unit has tens to a few hundred) in one
+narrow query, with a flag per bucket, in worklist order: overdue and soonest deadline
+first, events without a running deadline last, then the oldest. The counts and the tab an
+event is shown in are worked out here. The query is built and turned into SQL once per
+process and roles. `events_of` reads one page of events by id.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    CharField,
-    Count,
-    ExpressionWrapper,
-    F,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.scope import assignments_with
@@ -44,6 +32,7 @@ from gridgov.cases.choices import (
 )
 from gridgov.cases.models import ApprovalRequest, Event, EventAssignment
 from gridgov.regions.codes import within_q
+from gridgov.statements import Kept
 
 ACCEPT = "accept"
 DISPATCH = "dispatch"
@@ -128,109 +117,71 @@ def bucket_conditions(user) -> dict[str, Q]:
     return {key: q for key, parts in conditions.items() if (q := _any(parts)) is not None}
 
 
-def worklist(user, bucket: str | None = None, conditions=None) -> QuerySet[Event]:
-    """The user's events to act on (in one bucket, or all), overdue first, then by the
-    deadline that comes soonest. Each event carries `bucket` and `due`. (`conditions`:
-    the user's `bucket_conditions`, when the caller has them already.)"""
-    conditions = bucket_conditions(user) if conditions is None else conditions
-    if bucket is not None:
-        conditions = {bucket: conditions[bucket]} if bucket in conditions else {}
-    if not conditions:
-        return Event.objects.none()
-    whens = [When(q, then=Value(key)) for key, q in conditions.items()]
-    return (
-        Event.objects.filter(_any(list(conditions.values())))
-        .annotate(
-            bucket=Case(*whens, default=Value(""), output_field=CharField()),
-            due=deadlines.running_due_expression(),
-        )
-        .select_related("category", "lead_department")
-        .order_by(F("due").asc(nulls_last=True), "id")
-    )
-
-
-def counts(user, conditions=None) -> dict[str, int]:
-    """How many events wait in each of the user's buckets (one query)."""
-    conditions = bucket_conditions(user) if conditions is None else conditions
-    if not conditions:
-        return {}
-    totals = Event.objects.filter(_any(list(conditions.values()))).aggregate(
-        **{key: Count("pk", filter=q) for key, q in conditions.items()}
-    )
-    return {key: totals[key] for key in BUCKET_KEYS if key in totals}
-
-
 @dataclass(frozen=True)
 class Entry:
-    """One event in a worklist: its id, the bucket it is shown in and its running deadline."""
+    """One event in a worklist: its id and the bucket it is shown in."""
 
     pk: int
     bucket: str
-    due: datetime | None
 
 
 @dataclass(frozen=True)
 class Waiting:
     """What waits for a user: the entries in worklist order and how many are in each bucket
-    (an event in two buckets counts in both, as `counts` says)."""
+    (an event in two buckets is shown in the first and counted in both)."""
 
     entries: list[Entry]
     counts: dict[str, int]
 
 
-# Where the running deadline of an event in each state is among the due columns `waiting`
-# reads (the stages of `deadlines`, in order).
-_DUE_COLUMNS = tuple(f"{stage}_due" for stage in deadlines.STAGES)
-_DUE_POSITION = {
-    state: position
-    for position, stage in enumerate(deadlines.STAGES)
-    for state in deadlines.STAGE_STATES[stage]
-}
-
-# Each process keeps the built query of `waiting` per user, with the `roles_version` it was
-# built for (it changes with every change of the user's role assignments, see
-# `accounts.scope`): the conditions follow from nothing else, and building them cost more
-# than running the query. A township centre's query takes about 60 KB: a thousand users
-# who used their worklist lately, then the process starts afresh.
+# Each process keeps the query of `waiting` per user, compiled to SQL (`statements.Kept`),
+# with the `roles_version` it was built for (it changes with every change of the user's
+# role assignments, see `accounts.scope`): the conditions follow from nothing else, and
+# building and compiling them cost more than running the query. A thousand users who used
+# their worklist lately, then the process starts afresh.
 _HELD_QUERIES = 1_000
-_held_queries: dict[int, tuple[tuple, tuple[str, ...], QuerySet | None]] = {}
+_held_queries: dict[int, tuple[tuple, tuple[str, ...], Kept | None]] = {}
 
 
 def waiting(user, bucket: str | None = None, conditions=None) -> Waiting:
-    """Every event waiting for the user (in one bucket, or all) in `worklist`'s order, with
-    the counts of all the user's buckets, from one query. (`conditions`: the user's
+    """Every event waiting for the user (in one bucket, or all) in worklist order, with the
+    counts of all the user's buckets, from one query. (`conditions`: the user's
     `bucket_conditions`, when the caller has them already.)"""
     if conditions is None:
         keys, query = _held_waiting_query(user)
     else:
-        keys, query = tuple(conditions), _waiting_query(conditions)
+        keys, query = tuple(conditions), _kept(_waiting_query(conditions))
     if query is None:
         return Waiting(entries=[], counts={})
-    totals = dict.fromkeys(keys, 0)
-    shown: list[Entry] = []
-    due_count = len(_DUE_COLUMNS)
-    # `.all()`: a copy, so that the held query never keeps its results.
-    for pk, state, *values in query.all():
-        dues, flags = values[:due_count], values[due_count:]
-        matched = [key for key, flag in zip(keys, flags, strict=True) if flag]
-        for key in matched:
-            totals[key] += 1
-        # An event in two buckets is shown in the first, in the order of BUCKETS.
-        key = bucket if bucket is not None else (matched[0] if matched else None)
-        if key is None or key not in matched:
-            continue
-        position = _DUE_POSITION.get(state)
-        shown.append(Entry(pk=pk, bucket=key, due=None if position is None else dues[position]))
-    return Waiting(
-        entries=sorted(shown, key=_worklist_order),
-        counts={key: totals[key] for key in BUCKET_KEYS if key in totals},
-    )
+    rows = query.rows()  # (pk, then the flag of each of `keys`)
+    flag_of = {key: position for position, key in enumerate(keys, start=1)}
+    counts = {key: sum(1 for row in rows if row[flag_of[key]]) for key in keys}
+    if bucket is None:
+        shown = [
+            Entry(row[0], key) for row in rows if (key := _first_bucket(keys, row[1:])) is not None
+        ]
+    elif bucket in flag_of:
+        shown = [Entry(row[0], bucket) for row in rows if row[flag_of[bucket]]]
+    else:
+        shown = []
+    return Waiting(entries=shown, counts={key: counts[key] for key in BUCKET_KEYS if key in counts})
+
+
+def _first_bucket(keys: tuple[str, ...], flags) -> str | None:
+    """The bucket an event is shown in: the first of its buckets, in the order of BUCKETS."""
+    for key, flag in zip(keys, flags, strict=True):
+        if flag:
+            return key
+    return None
 
 
 def _waiting_query(conditions: dict[str, Q]) -> QuerySet | None:
-    """(pk, state, *due columns, then one flag per bucket) of the events in any bucket
-    (None: the user has no bucket). One scan: PostgreSQL plans a UNION ALL of the buckets
-    in parallel workers, whose start costs more than the whole query."""
+    """(pk, then one flag per bucket) of the events in any bucket, in worklist order (None:
+    the user has no bucket). One scan: PostgreSQL plans a UNION ALL of the buckets in
+    parallel workers, whose start costs more than the whole query.
+
+    The database sorts the few hundred rows: their deadlines never come back to Python,
+    where reading one timestamp costs more than sorting them all."""
     if not conditions:
         return None
     flags = {
@@ -240,12 +191,16 @@ def _waiting_query(conditions: dict[str, Q]) -> QuerySet | None:
     return (
         Event.objects.filter(_any(list(conditions.values())))
         .annotate(**flags)
-        .order_by()
-        .values_list("pk", "state", *_DUE_COLUMNS, *flags)
+        .order_by(deadlines.running_due_expression().asc(nulls_last=True), "pk")
+        .values_list("pk", *flags)
     )
 
 
-def _held_waiting_query(user) -> tuple[tuple[str, ...], QuerySet | None]:
+def _kept(query: QuerySet | None) -> Kept | None:
+    return None if query is None else Kept(query)
+
+
+def _held_waiting_query(user) -> tuple[tuple[str, ...], Kept | None]:
     """The user's bucket keys and `_waiting_query`, built once per process and roles."""
     if user.pk is None:
         return (), None
@@ -254,23 +209,17 @@ def _held_waiting_query(user) -> tuple[tuple[str, ...], QuerySet | None]:
     if held is not None and held[0] == version:
         return held[1], held[2]
     conditions = bucket_conditions(user)
-    keys, query = tuple(conditions), _waiting_query(conditions)
+    keys, query = tuple(conditions), _kept(_waiting_query(conditions))
     if len(_held_queries) >= _HELD_QUERIES:
         _held_queries.clear()
     _held_queries[user.pk] = (version, keys, query)
     return keys, query
 
 
-def _worklist_order(entry: Entry) -> tuple:
-    """Overdue and soonest deadline first, events without a running deadline last, then
-    the oldest event first (as `worklist` sorts in the database)."""
-    return (entry.due is None, entry.due or datetime.min, entry.pk)
-
-
 def events_of(entries: list[Entry], events: QuerySet[Event] | None = None) -> list[Event]:
-    """The events of `entries` (a page of them), in their order, each carrying `bucket` and
-    `due` as `worklist` gives them, read in one query from `events` (by default every
-    event; a page passes the related rows it shows)."""
+    """The events of `entries` (a page of them), in their order, each carrying the entry's
+    `bucket` and its running deadline `due`, read in one query from `events` (by default
+    every event; a page passes the related rows it shows)."""
     events = Event.objects.all() if events is None else events
     by_pk = {event.pk: event for event in events.filter(pk__in=[e.pk for e in entries]).order_by()}
     found = []
@@ -278,6 +227,6 @@ def events_of(entries: list[Entry], events: QuerySet[Event] | None = None) -> li
         event = by_pk.get(entry.pk)
         if event is None:  # deleted since the worklist was read
             continue
-        event.bucket, event.due = entry.bucket, entry.due
+        event.bucket, event.due = entry.bucket, deadlines.running_due(event)
         found.append(event)
     return found
