@@ -167,6 +167,20 @@ if DATABASE_URL:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     except ValueError as error:
         raise ImproperlyConfigured(f"GRIDGOV_DATABASE_URL is malformed: {error}") from error
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "GRIDGOV_DATABASE_PREPARED", True
+    ):
+        # Parameters bound by the server, and a statement run five times on a connection
+        # prepared there: PostgreSQL then skips parsing and planning the statements every
+        # request repeats (a report's eight of them: intake ran half as fast again,
+        # docs/operations/performance.md). Off (false) behind a pooler that hands one
+        # session's statements to another connection (PgBouncer in transaction mode
+        # before 1.21).
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

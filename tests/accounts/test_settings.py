@@ -20,6 +20,7 @@ print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
     "database": str(settings.DATABASES["default"]["NAME"]),
     "host": settings.DATABASES["default"].get("HOST", ""),
+    "options": settings.DATABASES["default"].get("OPTIONS", {}),
     "cache": settings.CACHES["default"]["BACKEND"],
     "cache_location": settings.CACHES["default"].get("LOCATION", ""),
     "huey": type(HUEY).__name__,
@@ -134,6 +135,14 @@ def test_a_database_url_selects_postgresql(production):
     seen = inspect(production)
     assert seen["engine"] == "django.db.backends.postgresql"
     assert (seen["host"], seen["database"]) == ("db.internal", "gridgov")
+    # The server binds the parameters and prepares what a connection repeats.
+    assert seen["options"] == {"server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(production):
+    production["GRIDGOV_DATABASE_URL"] = "postgres://gridgov:secret@db.internal:5432/gridgov"
+    production["GRIDGOV_DATABASE_PREPARED"] = "false"
+    assert inspect(production)["options"] == {}
 
 
 def test_a_redis_url_moves_the_cache_and_the_jobs_to_redis(production):

@@ -200,3 +200,24 @@ def test_the_entry_is_filed_where_the_person_works(grids, filed_under, make_user
     assert entry.region_code == filed_under
     admin_sees = _signed_in(persona("admin")).get("/api/audit/", {"action": entry.action})
     assert [item["id"] for item in admin_sees.json()["items"]] == [entry.pk]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_token_statement_is_prepared_once_repeated(db):
+    # Every API call reads its token: after five calls the server has it prepared and stops
+    # parsing and planning it (GRIDGOV_DATABASE_PREPARED, on by default).
+    from django.db import connection
+
+    def prepared_token_statements() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%accounts_apitoken%"],
+            )
+            return cursor.fetchone()[0]
+
+    raw = issue()["token"]
+    assert prepared_token_statements() == 0
+    for _ in range(6):
+        assert me(raw).status_code == 200
+    assert prepared_token_statements() == 1
