@@ -11,12 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from ninja.responses import NinjaJSONEncoder
 
-from gridgov.cases import worklist
-from gridgov.cases.api import WorklistOut
+from gridgov.cases import actions, worklist
+from gridgov.cases.api import CreatedOut, WorklistOut, _detail, _summaries
 from gridgov.cases.choices import Level, State
 from gridgov.cases.models import Event, EventStep
 from gridgov.regions.models import Region
 from gridgov.registry import actions as registry_actions
+from gridgov.schema_json import json_response
 from gridgov.testing import personas
 from gridgov.testing.cases import act, at, report, user
 
@@ -350,3 +351,46 @@ def test_a_link_is_removed_with_a_timeline_row(client_of, clock):
     assert client.delete(path).status_code == 404
     actions = [step["action"] for step in client.get(f"/api/events/{event.uuid}").json()["steps"]]
     assert actions == ["report", "link", "unlink"]
+
+
+def _schema_json(schema, obj) -> dict:
+    """What ninja answers for `obj` as `schema`: validated, dumped, encoded."""
+    return json.loads(json.dumps(schema.from_orm(obj).model_dump(), cls=NinjaJSONEncoder))
+
+
+def test_an_event_written_straight_to_json_is_what_the_schema_gives(story, clock):
+    # Every list and nested schema filled: parts of two departments, a pending request, a
+    # merged duplicate, a timeline with details, possible duplicates with due dates.
+    event = story.in_progress(title="排水沟堵塞")
+    act(event, "request_extension", "handler", amount=3, reason="需要协调水利部门")
+    duplicate = report("township", title="同一排水沟（热线）", category="dispute.neighbour")
+    act(duplicate, "merge", "township", into=event, note="同一事件")
+    township = user("township")
+    expected = {}
+    for pk in (duplicate.pk, event.pk):
+        shown = _detail(type("Request", (), {"user": township})(), Event.objects.get(pk=pk))
+        shown.duplicate_candidates = _summaries([Event.objects.get(pk=event.pk)])
+        expected[pk] = _schema_json(CreatedOut, shown)
+        assert json.loads(json_response(CreatedOut, shown).content) == expected[pk]
+    assert expected[duplicate.pk]["merged_into"] == str(event.uuid)
+    filled = expected[event.pk]
+    assert filled["assignments"] and filled["pending_requests"] and len(filled["steps"]) > 3
+
+
+def test_an_object_without_a_required_attribute_is_an_error_not_null(story):
+    with pytest.raises(AttributeError, match="allowed_actions"):
+        json_response(CreatedOut, story.reported())
+
+
+def test_a_report_is_answered_as_the_schema_shows_the_event(client_of, clock):
+    worker = client_of("worker_a")
+    first = _post(worker, "/api/events/", _report_body(latitude=28.58, longitude=109.48))
+    answer = _post(worker, "/api/events/", _report_body(latitude=28.5801, longitude=109.4801))
+    assert answer.status_code == 201, answer.json()
+    event = Event.objects.get(uuid=answer.json()["uuid"])
+    worker_a = user("worker_a")
+    event = _detail(type("Request", (), {"user": worker_a})(), event)
+    event.duplicate_candidates = _summaries(actions.possible_duplicates(event, actor=worker_a))
+    assert answer.json() == _schema_json(CreatedOut, event)
+    assert [item["uuid"] for item in answer.json()["possible_duplicates"]] == [first.json()["uuid"]]
+    assert answer["ETag"] == '"1"' and answer["Location"] == f"/api/events/{event.uuid}"

@@ -51,6 +51,7 @@ from gridgov.cases.models import (
     Notification,
 )
 from gridgov.regions.models import Region
+from gridgov.schema_json import json_response
 from gridgov.statements import Kept
 from gridgov.versions import expected_version, set_etag
 
@@ -462,7 +463,7 @@ def list_categories(request):
 
 
 @events_router.post("/", response={200: CreatedOut, 201: CreatedOut}, summary="Report an event")
-def report_event(request, response: HttpResponse, payload: EventIn):
+def report_event(request, payload: EventIn):
     if payload.source not in STAFF_SOURCES:
         raise ValidationError(
             {
@@ -492,9 +493,12 @@ def report_event(request, response: HttpResponse, payload: EventIn):
     # Links add steps to the timeline: then it is read back like any other.
     event = _detail(request, event, new=created and not payload.links)
     event.duplicate_candidates = _summaries(actions.possible_duplicates(event, actor=request.user))
-    set_etag(response, event.version)
-    response["Location"] = f"/api/events/{event.uuid}"
-    return Status(201 if created else 200, event)
+    # `CreatedOut` written straight from the event (every report's answer: building the
+    # schema through ninja's getter cost a tenth of a report's CPU); the same JSON.
+    answer = json_response(CreatedOut, event, status=201 if created else 200)
+    set_etag(answer, event.version)
+    answer["Location"] = f"/api/events/{event.uuid}"
+    return answer
 
 
 @events_router.get("/", response=list[EventSummary], summary="Events I can see")
