@@ -33,8 +33,15 @@ def dumped(schema: type[Schema], obj: Any) -> dict[str, Any]:
 
 def json_response(schema: type[Schema], obj: Any, *, status: int = 200) -> HttpResponse:
     """The route's answer: `obj` as `schema`, encoded as ninja encodes it."""
-    body = json.dumps(dumped(schema, obj), cls=NinjaJSONEncoder)
-    return HttpResponse(body, status=status, content_type=JSON_CONTENT_TYPE)
+    return encoded_response(dumped(schema, obj), status=status)
+
+
+def encoded_response(body: Any, *, status: int = 200) -> HttpResponse:
+    """A schema's dump (plain values, UUIDs and dates among them) encoded as ninja's JSON
+    renderer encodes it."""
+    return HttpResponse(
+        json.dumps(body, cls=NinjaJSONEncoder), status=status, content_type=JSON_CONTENT_TYPE
+    )
 
 
 @functools.cache

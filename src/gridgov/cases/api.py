@@ -17,14 +17,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError as RequestInvalid
-from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict, create_model
 from pydantic import ValidationError as PydanticError
 
@@ -51,7 +49,7 @@ from gridgov.cases.models import (
     Notification,
 )
 from gridgov.regions.models import Region
-from gridgov.schema_json import json_response
+from gridgov.schema_json import encoded_response, json_response
 from gridgov.statements import Kept
 from gridgov.versions import expected_version, set_etag
 
@@ -295,27 +293,25 @@ def _summary_columns(events):
 
 
 # Where each column of a worklist item comes from: the schema's own aliases ("category.code"
-# is the column `category__code`); `due` and `overdue` follow from the stage's deadline
-# column, `bucket` comes from the worklist entry.
+# is the column `category__code`); `due` is the running deadline (the database works it out,
+# as the worklist sorts by it), `overdue` follows from it, `bucket` is the worklist entry's.
 _ITEM_COLUMNS = {
     name: (field.alias or name).replace(".", "__")
     for name, field in WorklistItem.model_fields.items()
     if name not in ("due", "overdue", "bucket")
 }
 _ITEM_FIELDS = tuple(WorklistItem.model_fields)  # in the schema's order, as it dumps them
-_DUE_COLUMNS = tuple(f"{stage}_due" for stage in deadlines.STAGES)
-_JSON_CONTENT_TYPE = "application/json; charset=utf-8"  # ninja's JSON renderer's
-# The item's values JSON has no type for, written as ninja's encoder writes them (it leaves
-# these types to Django's).
-_ITEM_OBJECTS = ("uuid", "due", "reported_at")
-_json_value = DjangoJSONEncoder().default
 
 
 @functools.cache
 def _item_statement() -> tuple[Kept, str]:
     """The select list and joins of worklist items, compiled to SQL once per process (the
     page's ids are the only part that changes), and the id column to select them by."""
-    columns = Event.objects.order_by().values("pk", *_ITEM_COLUMNS.values(), *_DUE_COLUMNS)
+    columns = (
+        Event.objects.order_by()
+        .annotate(due=deadlines.running_due_expression())
+        .values("pk", *_ITEM_COLUMNS.values(), "due")
+    )
     quote = connection.ops.quote_name
     return Kept(columns), f"{quote(Event._meta.db_table)}.{quote(Event._meta.pk.column)}"
 
@@ -339,13 +335,9 @@ def _worklist_items(entries: list[worklist.Entry]) -> list[dict[str, Any]]:
         row = by_pk.get(entry.pk)
         if row is None:  # deleted since the worklist was read
             continue
-        values = dict(zip((*_ITEM_COLUMNS, *_DUE_COLUMNS), row, strict=True))
-        stage = deadlines.stage_of(values["state"])
-        due = values[f"{stage}_due"] if stage else None
-        values.update(due=due, overdue=due is not None and due < now, bucket=entry.bucket)
-        for name in _ITEM_OBJECTS:  # as the JSON encoder writes them, without a call back
-            if values[name] is not None:
-                values[name] = _json_value(values[name])
+        values = dict(zip((*_ITEM_COLUMNS, "due"), row, strict=True))
+        due = values["due"]
+        values.update(overdue=due is not None and due < now, bucket=entry.bucket)
         items.append({name: values[name] for name in _ITEM_FIELDS})
     return items
 
@@ -540,8 +532,7 @@ def my_worklist(request, filters: Query[WorklistFilters]):
     page = waiting.entries[filters.offset : filters.offset + filters.limit]
     # `WorklistOut` as JSON, written here as ninja's renderer writes it: the schema documents
     # the answer, building it would only copy the values (see `_worklist_items`).
-    body = {"counts": waiting.counts, "items": _worklist_items(page)}
-    return HttpResponse(json.dumps(body, cls=NinjaJSONEncoder), content_type=_JSON_CONTENT_TYPE)
+    return encoded_response({"counts": waiting.counts, "items": _worklist_items(page)})
 
 
 @events_router.get("/inbox", response=list[NotificationOut], summary="My messages")

@@ -143,14 +143,10 @@ _HELD_QUERIES = 1_000
 _held_queries: dict[int, tuple[tuple, tuple[str, ...], Kept | None]] = {}
 
 
-def waiting(user, bucket: str | None = None, conditions=None) -> Waiting:
+def waiting(user, bucket: str | None = None) -> Waiting:
     """Every event waiting for the user (in one bucket, or all) in worklist order, with the
-    counts of all the user's buckets, from one query. (`conditions`: the user's
-    `bucket_conditions`, when the caller has them already.)"""
-    if conditions is None:
-        keys, query = _held_waiting_query(user)
-    else:
-        keys, query = tuple(conditions), _kept(_waiting_query(conditions))
+    counts of all the user's buckets, from one query (once the user's is held)."""
+    keys, query = _held_waiting_query(user)
     if query is None:
         return Waiting(entries=[], counts={})
     rows = query.rows()  # (pk, then the flag of each of `keys`)
@@ -196,10 +192,6 @@ def _waiting_query(conditions: dict[str, Q]) -> QuerySet | None:
     )
 
 
-def _kept(query: QuerySet | None) -> Kept | None:
-    return None if query is None else Kept(query)
-
-
 def _held_waiting_query(user) -> tuple[tuple[str, ...], Kept | None]:
     """The user's bucket keys and `_waiting_query`, built once per process and roles."""
     if user.pk is None:
@@ -209,7 +201,8 @@ def _held_waiting_query(user) -> tuple[tuple[str, ...], Kept | None]:
     if held is not None and held[0] == version:
         return held[1], held[2]
     conditions = bucket_conditions(user)
-    keys, query = tuple(conditions), _kept(_waiting_query(conditions))
+    query = _waiting_query(conditions)
+    keys, query = tuple(conditions), None if query is None else Kept(query)
     if len(_held_queries) >= _HELD_QUERIES:
         _held_queries.clear()
     _held_queries[user.pk] = (version, keys, query)
